@@ -1,0 +1,244 @@
+"""Every loss against its formula computed independently in float64, plus the edges."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganlib import fdiv, losses
+
+
+def softplus64(x):
+    return np.logaddexp(0.0, x)
+
+
+def sigmoid64(x):
+    return 1 / (1 + np.exp(-x))
+
+
+@pytest.fixture
+def outs():
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(64, generator=g) * 3
+    fake = torch.randn(64, generator=g) * 3 - 1
+    return real, fake, real.double().numpy(), fake.double().numpy()
+
+
+def test_minimax_matches_the_value_function(outs):
+    real, fake, r, f = outs
+    # V(D, G) = E log D(x) + E log(1 - D(G(z))), D = sigmoid(logit); D minimises -V.
+    v = np.mean(np.log(sigmoid64(r))) + np.mean(np.log(1 - sigmoid64(f)))
+    assert losses.minimax_d_loss(real, fake).item() == pytest.approx(-v, abs=1e-5)
+    assert losses.minimax_g_loss(fake).item() == pytest.approx(
+        np.mean(np.log(1 - sigmoid64(f))), abs=1e-5)
+
+
+def test_nonsaturating_is_minus_log_d(outs):
+    _, fake, _, f = outs
+    assert losses.nonsaturating_g_loss(fake).item() == pytest.approx(
+        -np.mean(np.log(sigmoid64(f))), abs=1e-5)
+
+
+def test_minimax_and_nonsaturating_g_differ_where_d_rejects():
+    # The widely copied mistake: calling softplus(-x) "minimax". They differ in value and slope.
+    fake = torch.full((8,), -6.0, requires_grad=True)
+    losses.minimax_g_loss(fake).backward()
+    saturating = fake.grad.sum().item()
+    fake.grad = None
+    losses.nonsaturating_g_loss(fake).backward()
+    nonsaturating = fake.grad.sum().item()
+    assert abs(saturating) == pytest.approx(sigmoid64(-6.0), rel=1e-4)  # ~0.0025: vanishing
+    assert abs(nonsaturating) == pytest.approx(1 - sigmoid64(-6.0), rel=1e-4)  # ~1
+
+
+@pytest.mark.parametrize("a,b,c", [(0, 1, 1), (-1, 1, 0)])
+def test_lsgan(outs, a, b, c):
+    real, fake, r, f = outs
+    d = 0.5 * np.mean((r - b) ** 2) + 0.5 * np.mean((f - a) ** 2)
+    loss = losses.get("lsgan", a=a, b=b, c=c)
+    assert loss.d_loss(real, fake).item() == pytest.approx(d, rel=1e-5)
+    assert loss.g_loss(fake).item() == pytest.approx(0.5 * np.mean((f - c) ** 2), rel=1e-5)
+
+
+def test_wgan_and_hinge(outs):
+    real, fake, r, f = outs
+    assert losses.wgan_d_loss(real, fake).item() == pytest.approx(f.mean() - r.mean(), abs=1e-5)
+    assert losses.wgan_g_loss(fake).item() == pytest.approx(-f.mean(), abs=1e-5)
+    hinge = np.mean(np.maximum(0, 1 - r)) + np.mean(np.maximum(0, 1 + f))
+    assert losses.hinge_d_loss(real, fake).item() == pytest.approx(hinge, abs=1e-5)
+    assert losses.hinge_g_loss(fake).item() == pytest.approx(-f.mean(), abs=1e-5)
+
+
+def test_ebgan(outs):
+    real, fake, r, f = outs
+    er, ef = torch.abs(real), torch.abs(fake)
+    m = 2.0
+    d = np.mean(np.abs(r)) + np.mean(np.maximum(0, m - np.abs(f)))
+    assert losses.ebgan_d_loss(er, ef, margin=m).item() == pytest.approx(d, abs=1e-5)
+    assert losses.ebgan_g_loss(ef).item() == pytest.approx(np.mean(np.abs(f)), abs=1e-5)
+    with pytest.raises(ValueError, match="non-negative"):
+        losses.ebgan_d_loss(real, ef)
+
+
+def test_pulling_away_term():
+    assert losses.pulling_away_term(torch.eye(4)).item() == pytest.approx(0.0, abs=1e-7)
+    same = torch.ones(5, 3) * torch.tensor([1.0, 2.0, 3.0])
+    assert losses.pulling_away_term(same).item() == pytest.approx(1.0, abs=1e-6)
+    s = np.random.default_rng(1).standard_normal((6, 5))
+    n = s / np.linalg.norm(s, axis=1, keepdims=True)
+    c = (n @ n.T) ** 2
+    expected = (c.sum() - np.trace(c)) / (6 * 5)
+    got = losses.pulling_away_term(torch.tensor(s, dtype=torch.float32)).item()
+    assert got == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="two"):
+        losses.pulling_away_term(torch.ones(1, 3))
+
+
+def _inverse_activation(name, t):
+    """V with g_f(V) = T for each row, written independently of ganlib."""
+    return {
+        "kl": lambda t: t, "pearson": lambda t: t,
+        "reverse-kl": lambda t: -np.log(-t),
+        "neyman": lambda t: -np.log(1 - t), "hellinger": lambda t: -np.log(1 - t),
+        "js": lambda t: -np.log(2 * np.exp(-t) - 1),
+        "gan": lambda t: -np.log(np.exp(-t) - 1),
+        "tv": lambda t: np.where(t > 0, 40.0, -40.0),
+    }[name](t)
+
+
+@pytest.mark.parametrize("name", fdiv.names())
+def test_fgan_bound_is_attained_at_f_prime_of_ratio(name):
+    # P and Q on four points with rational weights, so a batch can hold them exactly.
+    p_counts, q_counts = np.array([1, 2, 3, 6]), np.array([3, 4, 2, 3])
+    p, q = p_counts / 12, q_counts / 12
+    row = fdiv.get(name)
+    t_star = row.f_prime(torch.tensor(p / q)).numpy()
+    v = _inverse_activation(name, t_star)
+    real = torch.tensor(np.repeat(v, p_counts), dtype=torch.float64)
+    fake = torch.tensor(np.repeat(v, q_counts), dtype=torch.float64)
+    estimate = -losses.fgan_d_loss(real, fake, name).item()
+    exact = row.divergence(torch.tensor(p), torch.tensor(q)).item()
+    assert estimate == pytest.approx(exact, rel=1e-6, abs=1e-9)
+    # and any other T gives less: the bound is a lower bound
+    worse = -losses.fgan_d_loss(real + 0.3, fake + 0.3, name).item()
+    assert worse < exact + 1e-12
+
+
+def test_fgan_generator_updates(outs):
+    _, fake, _, f = outs
+    # "gan" row: the saddle-point G loss is the minimax one, the alternative the non-saturating.
+    assert losses.fgan_g_loss(fake, "gan").item() == pytest.approx(
+        losses.minimax_g_loss(fake).item(), abs=1e-6)
+    assert losses.fgan_g_loss(fake, "gan", alternative=True).item() == pytest.approx(
+        losses.nonsaturating_g_loss(fake).item(), abs=1e-6)
+    # KL row: saddle -E exp(V - 1); alternative -E V
+    assert losses.get("fgan-kl").g_loss(fake).item() == pytest.approx(
+        -np.mean(np.exp(f - 1)), rel=1e-5)
+    assert losses.get("fgan-kl", alternative=True).g_loss(fake).item() == pytest.approx(
+        -f.mean(), abs=1e-5)
+
+
+def test_gan_row_d_loss_is_minimax_minus_log4(outs):
+    real, fake, _, _ = outs
+    assert losses.fgan_d_loss(real, fake, "gan").item() == pytest.approx(
+        losses.minimax_d_loss(real, fake).item(), abs=1e-5)
+
+
+LOGIT_LOSSES = ["minimax", "nonsaturating", "lsgan", "wgan", "hinge", "fgan-gan", "fgan-js",
+                "fgan-tv", "fgan-pearson"]
+
+
+@pytest.mark.parametrize("name", LOGIT_LOSSES + ["ebgan"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_extreme_outputs_stay_finite(name, dtype):
+    loss = losses.get(name)
+    for value in (100.0, -100.0, 0.0):
+        if name == "ebgan":
+            value = abs(value)
+        real = torch.full((4,), value, dtype=dtype, requires_grad=True)
+        fake = torch.full((4,), -value if name != "ebgan" else value, dtype=dtype,
+                          requires_grad=True)
+        (loss.d_loss(real, fake) + loss.g_loss(fake)).backward()
+        for t in (real.grad, fake.grad):
+            assert torch.isfinite(t).all(), (name, value)
+
+
+@pytest.mark.parametrize("name", [n for n in losses.names() if n.startswith("fgan-")])
+def test_exponential_f_rows_are_finite_within_float_range(name):
+    # Rows with exp() in g_f or f* are finite at +-100 in float64 and at +-40 in float32;
+    # beyond that the true value exceeds float32's range (see ganlib.fdiv).
+    for dtype, bound in ((torch.float64, 100.0), (torch.float32, 40.0)):
+        loss = losses.get(name)
+        for value in (bound, -bound):
+            v = torch.full((4,), value, dtype=dtype, requires_grad=True)
+            total = loss.d_loss(v, v) + loss.g_loss(v)
+            total.backward()
+            assert torch.isfinite(total) and torch.isfinite(v.grad).all(), (name, dtype, value)
+
+
+def test_bce_on_sigmoid_breaks_where_logits_do_not():
+    # A confidently wrong discriminator: real logit -200, fake logit +30.
+    real = torch.tensor([-200.0], requires_grad=True)
+    fake = torch.tensor([30.0], requires_grad=True)
+    bce = torch.nn.BCELoss()
+    naive = bce(torch.sigmoid(real), torch.ones(1)) + bce(torch.sigmoid(fake), torch.zeros(1))
+    naive.backward()
+    naive_grads = (real.grad.item(), fake.grad.item())
+    real.grad = fake.grad = None
+    good = losses.minimax_d_loss(real, fake)
+    good.backward()
+    # True value: softplus(200) + softplus(30) = 230; BCELoss clamps each log at -100.
+    assert good.item() == pytest.approx(230.0, rel=1e-6)
+    assert naive.item() == pytest.approx(200.0)
+    # True gradients are -1 and +1; through sigmoid they vanish.
+    assert real.grad.item() == pytest.approx(-1.0) and fake.grad.item() == pytest.approx(1.0)
+    assert naive_grads == (0.0, 0.0)
+
+
+def test_names_and_unknown_names():
+    names = losses.names()
+    for name in ["minimax", "nonsaturating", "lsgan", "wgan", "hinge", "ebgan"]:
+        assert name in names
+    assert {f"fgan-{d}" for d in fdiv.names()} <= set(names)
+    with pytest.raises(ValueError, match="choose one of: minimax"):
+        losses.get("wasserstein")
+    with pytest.raises(ValueError, match="bad parameters"):
+        losses.get("lsgan", d=3)
+
+
+def test_bad_shapes_are_named():
+    with pytest.raises(ValueError, match=r"shape \(N,\) or \(N, 1\)"):
+        losses.minimax_d_loss(torch.zeros(4, 2), torch.zeros(4))
+    with pytest.raises(ValueError, match="empty"):
+        losses.wgan_g_loss(torch.zeros(0))
+    with pytest.raises(TypeError, match="floating-point"):
+        losses.hinge_g_loss(torch.zeros(3, dtype=torch.long))
+    # (N, 1) is accepted and means the same as (N,)
+    x = torch.randn(5)
+    assert losses.wgan_g_loss(x[:, None]).item() == losses.wgan_g_loss(x).item()
+
+
+def test_auxiliary_losses():
+    g = torch.Generator().manual_seed(3)
+    logits, labels = torch.randn(8, 10, generator=g), torch.randint(10, (8,), generator=g)
+    logp = logits.double().log_softmax(1)
+    expected = -logp[torch.arange(8), labels].mean().item()
+    assert losses.auxiliary_class_loss(logits, labels).item() == pytest.approx(expected, rel=1e-5)
+    assert losses.info_categorical_loss(logits, labels).item() == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError):
+        losses.auxiliary_class_loss(logits, labels[:4])
+
+
+def test_info_gaussian_is_nll_and_mse_with_fixed_variance():
+    g = torch.Generator().manual_seed(4)
+    mean, codes = torch.randn(16, 2, generator=g), torch.randn(16, 2, generator=g)
+    log_std = torch.randn(16, 2, generator=g) * 0.3
+    nll = -torch.distributions.Normal(mean, log_std.exp()).log_prob(codes).sum(1).mean()
+    assert losses.info_gaussian_loss(mean, codes, log_std).item() == pytest.approx(nll.item(),
+                                                                                    rel=1e-5)
+    mse = ((mean - codes) ** 2).sum(1).mean().item()
+    fixed = losses.info_gaussian_loss(mean, codes).item()
+    assert fixed == pytest.approx(0.5 * mse + 2 * 0.5 * math.log(2 * math.pi), rel=1e-5)
+    with pytest.raises(ValueError, match="same shape"):
+        losses.info_gaussian_loss(mean, codes[:, :1])

@@ -1,0 +1,76 @@
+"""Penalties against critics whose gradients are known in closed form."""
+
+import pytest
+import torch
+
+from ganlib import penalties
+
+
+def linear_critic(w):
+    return lambda x: x @ w + 0.7
+
+
+def quadratic_critic(x):
+    return 0.5 * (x**2).sum(1)
+
+
+@pytest.fixture
+def batch():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(32, 3, generator=g), torch.randn(32, 3, generator=g) + 2
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0])
+def test_linear_critic_has_gradient_norm_w_everywhere(batch, scale):
+    real, fake = batch
+    w = torch.tensor([1.0, -2.0, 2.0]) / 3 * scale  # ||w|| = scale
+    critic = linear_critic(w)
+    assert penalties.gradient_penalty(critic, real, fake).item() == pytest.approx((scale - 1) ** 2)
+    one_sided = penalties.gradient_penalty(critic, real, fake, one_sided=True).item()
+    assert one_sided == pytest.approx(max(0.0, scale - 1) ** 2)
+    assert penalties.dragan_penalty(critic, real).item() == pytest.approx((scale - 1) ** 2)
+    assert penalties.r1_penalty(critic, real).item() == pytest.approx(scale**2)
+    assert penalties.r2_penalty(critic, fake).item() == pytest.approx(scale**2)
+
+
+def test_quadratic_critic(batch):
+    real, _ = batch
+    # grad of 1/2 ||x||^2 is x: R1 = E ||x||^2; with real == fake every interpolate is x.
+    assert penalties.r1_penalty(quadratic_critic, real).item() == pytest.approx(
+        (real**2).sum(1).mean().item(), rel=1e-6)
+    gp = penalties.gradient_penalty(quadratic_critic, real, real.clone()).item()
+    assert gp == pytest.approx(((real.norm(dim=1) - 1) ** 2).mean().item(), rel=1e-6)
+
+
+def test_penalty_gradients_reach_the_critic(batch):
+    real, fake = batch
+    w = torch.tensor([0.6, 0.8, 1.0], requires_grad=True)  # ||w|| = sqrt(2)
+    penalties.gradient_penalty(linear_critic(w), real, fake).backward()
+    norm = w.detach().norm()
+    assert torch.allclose(w.grad, 2 * (norm - 1) * w.detach() / norm, atol=1e-6)
+
+
+def test_inputs_are_not_modified_and_need_no_grad(batch):
+    real, fake = batch
+    before = real.clone()
+    penalties.r1_penalty(quadratic_critic, real)
+    assert torch.equal(real, before) and not real.requires_grad
+
+
+def test_clip_weights():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Linear(8, 1))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(100)
+    penalties.clip_weights(net, 0.01)
+    assert all(p.abs().max() <= 0.01 for p in net.parameters())
+    with pytest.raises(ValueError, match="positive"):
+        penalties.clip_weights(net, 0)
+
+
+def test_bad_input(batch):
+    real, fake = batch
+    with pytest.raises(ValueError, match="same shape"):
+        penalties.gradient_penalty(quadratic_critic, real, fake[:10])
+    with pytest.raises(ValueError, match="one score per sample"):
+        penalties.r1_penalty(lambda x: x, real)
