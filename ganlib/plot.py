@@ -32,7 +32,8 @@ def samples(fake, real=None, centers=None, ax=None, title: str | None = None,
         lim = float(np.abs(shown).max()) * 1.1 if np.isfinite(shown).all() else 5.0
     if contours and len(fake) > 10 and np.isfinite(fake).all():
         gx, gy, dens = density(fake[:1000], lim)
-        ax.contour(gx, gy, dens, levels=4, colors="C0", linewidths=0.7)
+        levels = dens.max() * np.array([0.05, 0.2, 0.5, 0.8])  # strictly inside the range
+        ax.contour(gx, gy, dens, levels=levels, colors="C0", linewidths=0.7)
     if centers is not None:
         c = _numpy(centers)
         ax.scatter(c[:, 0], c[:, 1], marker="x", c="k", s=30, label="modes")

@@ -129,13 +129,13 @@ def build(recipe: str | recipes.Recipe, data: str | object, *, steps: int = 2000
 
 def penalty(gan: GAN, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """The recipe's unweighted penalty on D for this batch (zero when it has none)."""
-    kind, D = gan.recipe.penalty, gan.D
+    kind, D, params = gan.recipe.penalty, gan.D, gan.recipe.penalty_params
     if kind == "gp":
         return penalties.gradient_penalty(D, real, fake)
     if kind == "lp":
         return penalties.gradient_penalty(D, real, fake, one_sided=True)
     if kind == "dragan":
-        return penalties.dragan_penalty(D, real)
+        return penalties.dragan_penalty(D, real, **params)
     if kind == "r1":
         return penalties.r1_penalty(D, real)
     if kind == "r2":
@@ -185,6 +185,12 @@ def train(gan: GAN, steps: int | None = None, *, batch_size: int = 256, eval_eve
     """
     r, G, D, h = gan.recipe, gan.G, gan.D, gan.history
     steps = gan.steps_planned - gan.step if steps is None else steps
+    if r.lr_decay and gan.step + steps > gan.steps_planned:
+        raise ValueError(
+            f"{r.name} decays its learning rates to zero at step {gan.steps_planned}; training "
+            f"to step {gan.step + steps} would not move. Plan more steps: build(..., steps=N) "
+            "or set gan.steps_planned"
+        )
     start_time = time.perf_counter()
     progress = progress and not os.environ.get("TQDM_DISABLE")  # the book builds without bars
     bar = tqdm(range(steps), desc=r.name, disable=not progress, leave=False)

@@ -111,7 +111,7 @@ def test_toy_adjustment_is_applied_only_to_2d_data():
         assert recipes.get(name).source, name
 
 
-@pytest.mark.parametrize("recipe", ["nsgan", "hinge"])
+@pytest.mark.parametrize("recipe", ["nsgan", "lsgan", "hinge"])
 def test_short_runs_find_most_ring_modes(recipe):
     gan = build(recipe, "ring", steps=1000, seed=0)
     train(gan, progress=False)
@@ -133,3 +133,21 @@ def test_command_line_prints_json(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ganlib", "train", "--recipe", "nope",
                           "--data", "ring"], capture_output=True, text=True)
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_fgan_with_the_gan_divergence_trains_exactly_like_the_minimax_gan():
+    # f*(g_f(v)) = softplus(v) and g_f(v) = -softplus(-v): the same losses, so the same run.
+    runs = []
+    for name in ("gan", "fgan-gan"):
+        gan = build(name, "ring", steps=5, seed=4, hidden=32, depth=2)
+        train(gan, progress=False, batch_size=64)
+        runs.append(gan)
+    assert runs[0].history.g_loss == runs[1].history.g_loss
+    for a, b in zip(runs[0].G.parameters(), runs[1].G.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_training_past_the_planned_decay_is_refused():
+    gan = build("nsgan", "ring", steps=3, hidden=8, depth=1)
+    with pytest.raises(ValueError, match="decays its learning rates to zero at step 3"):
+        train(gan, 5, progress=False)
