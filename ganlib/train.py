@@ -202,14 +202,15 @@ def train(gan: GAN, steps: int | None = None, *, batch_size: int = 256, eval_eve
                 fake = G(G.noise(batch_size))
             real_out, fake_out = D(torch.cat([real, fake])).split(batch_size)
             d_loss = gan.loss.d_loss(real_out, fake_out)
-            pen = penalty(gan, real, fake)
-            _apply(gan, "d_loss", d_loss + r.penalty_weight * pen, D, gan.opt_d)
+            pen = penalty(gan, real, fake) if r.penalty else None
+            total = d_loss if pen is None else d_loss + r.penalty_weight * pen
+            _apply(gan, "d_loss", total, D, gan.opt_d)
             if r.clip:
                 penalties.clip_weights(D, r.clip)
         g_loss = gan.loss.g_loss(D(G(G.noise(batch_size))))
         h.g_loss.append(_apply(gan, "g_loss", g_loss, G, gan.opt_g))
         h.d_loss.append(d_loss.item())
-        h.penalty.append(pen.item())
+        h.penalty.append(0.0 if pen is None else pen.item())
         h.step.append(gan.step)
         gan.step += 1
         if eval_every and gan.step % eval_every == 0:
