@@ -151,3 +151,15 @@ def test_training_past_the_planned_decay_is_refused():
     gan = build("nsgan", "ring", steps=3, hidden=8, depth=1)
     with pytest.raises(ValueError, match="decays its learning rates to zero at step 3"):
         train(gan, 5, progress=False)
+
+
+def test_penalty_params_reach_the_penalty():
+    # DRAGAN with no perturbation and k = 0 is exactly R1: E ||grad D(x)||^2 on the real batch.
+    from ganlib import penalties
+    from ganlib.train import penalty
+
+    gan = build(recipes.get("dragan", penalty_params=dict(scale=0.0, k=0.0)), "ring", steps=1,
+                hidden=16, depth=2)
+    real, fake = gan.data.sample(64), gan.G.sample(64)
+    expected = penalties.r1_penalty(gan.D, real).item()
+    assert penalty(gan, real, fake).item() == pytest.approx(expected, rel=1e-6)
