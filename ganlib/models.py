@@ -1,8 +1,9 @@
 """Small fully connected networks for the 2-D toys and the flattened 8x8 digits.
 
 The generator maps z ~ N(0, I) to a sample; the discriminator maps a sample to one raw score
-(a logit, critic value or energy -- the loss decides which). Conditional, InfoGAN, EBGAN and
-convolutional networks come with their chapters.
+(a logit, critic value or energy -- the loss decides which); EBGAN's discriminator is an
+autoencoder whose reconstruction error is the energy. Conditional, InfoGAN and convolutional
+networks come with their chapters.
 """
 
 from __future__ import annotations
@@ -70,3 +71,28 @@ class Discriminator(nn.Module):
         if x.dim() != 2 or x.shape[1] != self.data_dim:
             raise ValueError(f"x must have shape (N, {self.data_dim}), got {tuple(x.shape)}")
         return self.out(self.net(x))[:, 0]
+
+
+class AutoencoderEnergy(nn.Module):
+    """EBGAN's discriminator: x (N, data_dim) -> energy ||Dec(Enc(x)) - x||^2 / data_dim, (N,).
+
+    The energy is the mean squared reconstruction error of an MLP autoencoder (Zhao et al.,
+    2017, Sec. 2.3): non-negative, low where the autoencoder has learnt to reconstruct (the
+    data) and pushed up to the margin on generated samples. ``embed(x)`` returns the encoder's
+    code, the input of EBGAN's pulling-away term.
+    """
+
+    def __init__(self, data_dim: int = 2, hidden: int = 128, depth: int = 3, code: int = 2):
+        super().__init__()
+        self.data_dim = data_dim
+        half = max(1, depth // 2)
+        self.encoder = mlp([data_dim] + [hidden] * half + [code], nn.LeakyReLU)
+        self.decoder = mlp([code] + [hidden] * max(1, depth - half) + [data_dim], nn.LeakyReLU)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 2 or x.shape[1] != self.data_dim:
+            raise ValueError(f"x must have shape (N, {self.data_dim}), got {tuple(x.shape)}")
+        return self.encoder(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (self.decoder(self.embed(x)) - x).pow(2).mean(dim=1)

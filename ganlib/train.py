@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ganlib import data as datasets
 from ganlib import losses, metrics, penalties, recipes
-from ganlib.models import Discriminator, Generator
+from ganlib.models import AutoencoderEnergy, Discriminator, Generator
 
 PENALTIES = ("gp", "lp", "dragan", "r1", "r2")
 
@@ -116,12 +116,18 @@ def build(recipe: str | recipes.Recipe, data: str | object, *, steps: int = 2000
     recipe = recipe.for_data(data)
     if recipe.penalty not in (None, *PENALTIES):
         raise ValueError(f"unknown penalty {recipe.penalty!r}; choose one of: {PENALTIES}")
+    if recipe.pull_away and not recipe.autoencoder:
+        raise ValueError("pull_away needs the autoencoder discriminator (autoencoder=True), "
+                         "whose codes the pulling-away term compares")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     z_dim = z_dim or (2 if data.dim == 2 else 32)
     hidden = hidden or (128 if data.dim == 2 else 256)
     G = Generator(data.dim, z_dim, hidden, depth, tanh=data.dim > 2).to(dev)
-    D = Discriminator(data.dim, hidden, depth, recipe.spectral_norm, recipe.softplus_output).to(dev)
+    if recipe.autoencoder:
+        D = AutoencoderEnergy(data.dim, hidden, depth).to(dev)
+    else:
+        D = Discriminator(data.dim, hidden, depth, recipe.spectral_norm).to(dev)
     return GAN(G, D, _optimizer(recipe, G.parameters(), recipe.lr_g),
                _optimizer(recipe, D.parameters(), recipe.lr_d), recipe, data,
                losses.get(recipe.loss, **recipe.loss_params), dev, steps)
@@ -207,7 +213,10 @@ def train(gan: GAN, steps: int | None = None, *, batch_size: int = 256, eval_eve
             _apply(gan, "d_loss", total, D, gan.opt_d)
             if r.clip:
                 penalties.clip_weights(D, r.clip)
-        g_loss = gan.loss.g_loss(D(G(G.noise(batch_size))))
+        fake = G(G.noise(batch_size))
+        g_loss = gan.loss.g_loss(D(fake))
+        if r.pull_away:  # EBGAN-PT: repel the fakes' codes from each other
+            g_loss = g_loss + r.pull_away * losses.pulling_away_term(D.embed(fake))
         h.g_loss.append(_apply(gan, "g_loss", g_loss, G, gan.opt_g))
         h.d_loss.append(d_loss.item())
         h.penalty.append(0.0 if pen is None else pen.item())
@@ -219,6 +228,32 @@ def train(gan: GAN, steps: int | None = None, *, batch_size: int = 256, eval_eve
             bar.set_postfix(d=f"{h.d_loss[-1]:.3f}", g=f"{h.g_loss[-1]:.3f}", refresh=False)
     h.seconds += time.perf_counter() - start_time
     return h
+
+
+def fit_discriminator(D: torch.nn.Module, d_loss, real, fake, steps: int = 1000, *,
+                      batch_size: int = 512, lr: float = 1e-3) -> list[float]:
+    """Train D alone against two fixed samplers and return its loss at every step.
+
+    ``real`` and ``fake`` are callables ``n -> (n, dim) tensor`` (e.g. ``data.sample``, or a
+    frozen generator's ``sample``); ``d_loss(real_out, fake_out)`` is any discriminator loss
+    from :mod:`ganlib.losses`. With an f-GAN loss, ``-loss`` is the variational lower bound
+    E_P[T] - E_Q[f*(T)] on D_f(P||Q) (Nowozin et al. 2016, eq. 4), so this doubles as an
+    f-divergence estimator. Adam with ``lr``; stops with NonFiniteLossError on a non-finite loss.
+    """
+    opt = torch.optim.Adam(D.parameters(), lr=lr)
+    out = []
+    for step in range(steps):
+        x_real, x_fake = real(batch_size), fake(batch_size).detach()
+        real_out, fake_out = D(torch.cat([x_real, x_fake])).split([len(x_real), len(x_fake)])
+        loss = d_loss(real_out, fake_out)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        value = loss.item()
+        if not math.isfinite(value):
+            raise NonFiniteLossError(step, "d_loss", value)
+        opt.step()
+        out.append(value)
+    return out
 
 
 # ------------------------------------------------------------------------ checkpoints

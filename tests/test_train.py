@@ -111,7 +111,9 @@ def test_toy_adjustment_is_applied_only_to_2d_data():
         assert recipes.get(name).source, name
 
 
-@pytest.mark.parametrize("recipe", ["nsgan", "lsgan", "hinge"])
+# fgan-pearson and dragan are the toy adjustments' regression tests: unregularised Pearson
+# runs away, and DRAGAN with the paper's lambda = 10 keeps 1-3 modes.
+@pytest.mark.parametrize("recipe", ["nsgan", "lsgan", "hinge", "fgan-pearson", "dragan"])
 def test_short_runs_find_most_ring_modes(recipe):
     gan = build(recipe, "ring", steps=1000, seed=0)
     train(gan, progress=False)
@@ -138,8 +140,9 @@ def test_command_line_prints_json(tmp_path):
 def test_fgan_with_the_gan_divergence_trains_exactly_like_the_minimax_gan():
     # f*(g_f(v)) = softplus(v) and g_f(v) = -softplus(-v): the same losses, so the same run.
     runs = []
+    # (At the papers' settings: on the 2-D toys the f-GANs add an R1 penalty, see recipes.)
     for name in ("gan", "fgan-gan"):
-        gan = build(name, "ring", steps=5, seed=4, hidden=32, depth=2)
+        gan = build(recipes.get(name, toy={}), "ring", steps=5, seed=4, hidden=32, depth=2)
         train(gan, progress=False, batch_size=64)
         runs.append(gan)
     assert runs[0].history.g_loss == runs[1].history.g_loss
@@ -163,3 +166,60 @@ def test_penalty_params_reach_the_penalty():
     real, fake = gan.data.sample(64), gan.G.sample(64)
     expected = penalties.r1_penalty(gan.D, real).item()
     assert penalty(gan, real, fake).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_fit_discriminator_estimates_kl_between_gaussians():
+    # -d_loss of the KL f-GAN is a lower bound on KL(P||Q) that a good critic nearly attains.
+    from ganlib import fdiv, losses
+    from ganlib.models import Discriminator
+    from ganlib.train import fit_discriminator
+
+    torch.manual_seed(0)
+    D = Discriminator(1, 64, 2)
+    loss = losses.get("fgan-kl")
+    hist = fit_discriminator(D, loss.d_loss, lambda n: torch.randn(n, 1),
+                             lambda n: 1.0 + torch.randn(n, 1), steps=1500)
+    estimate = -sum(hist[-300:]) / 300
+    exact = fdiv.gaussian("kl", 0.0, 1.0, 1.0, 1.0)  # 0.5
+    assert abs(estimate - exact) < 0.05, (estimate, exact)
+    assert len(hist) == 1500
+
+
+def test_fit_discriminator_stops_on_non_finite_loss():
+    from ganlib import losses
+    from ganlib.models import Discriminator
+    from ganlib.train import fit_discriminator
+
+    D = Discriminator(2, 16, 1)
+    with pytest.raises(NonFiniteLossError, match="step 0"):
+        fit_discriminator(D, losses.get("nonsaturating").d_loss,
+                          lambda n: torch.full((n, 2), float("nan")), lambda n: torch.zeros(n, 2),
+                          steps=3)
+
+
+def test_autoencoder_energy_is_the_reconstruction_error():
+    from ganlib.models import AutoencoderEnergy
+
+    torch.manual_seed(0)
+    D = AutoencoderEnergy(2, 16, 3, code=2)
+    x = torch.randn(5, 2)
+    by_hand = ((D.decoder(D.encoder(x)) - x) ** 2).mean(dim=1)
+    assert torch.allclose(D(x), by_hand) and bool((D(x) >= 0).all())
+    assert D.embed(x).shape == (5, 2)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 2\)"):
+        D(torch.zeros(3))
+
+
+def test_ebgan_adds_the_pulling_away_term_to_the_generator_loss():
+    from ganlib.models import AutoencoderEnergy
+
+    first = []
+    for weight in (0.1, 0.0):  # same seed, so the same D update and the same fake batch
+        gan = build(recipes.get("ebgan", pull_away=weight), "ring", steps=2, seed=0, hidden=16)
+        assert isinstance(gan.D, AutoencoderEnergy)
+        train(gan, 1, progress=False, batch_size=32)
+        first.append(gan.history.g_loss[0])
+    assert recipes.get("ebgan").pull_away == 0.1
+    assert 0 < first[0] - first[1] <= 0.1, first  # 0.1 * PT, and 0 < PT <= 1
+    with pytest.raises(ValueError, match="pull_away needs the autoencoder"):
+        build(recipes.get("nsgan", pull_away=0.1), "ring", steps=3)
