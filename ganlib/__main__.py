@@ -2,7 +2,7 @@
 
 Trains one GAN, writes a figure of its samples, and prints one final line of JSON with the
 recipe, data, steps, seconds and the dataset's metrics. ``python -m ganlib list`` shows the
-recipes and datasets.
+recipes and datasets; ``python -m ganlib record NAME`` regenerates a chapter's recorded runs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ganlib import data as datasets
-from ganlib import recipes
+from ganlib import recipes, recorded
 from ganlib.train import build, evaluate, train
 
 
@@ -64,7 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--out", default="runs", help="folder for the sample figure (default runs)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser("list", help="list recipes and datasets")
+    r = sub.add_parser("record", help="regenerate a chapter's recorded runs (ganlib/recorded)")
+    r.add_argument("name", choices=list(recorded.EXPERIMENTS))
+    r.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
     args = parser.parse_args(argv)
+    if args.command == "record":
+        result = recorded.record(args.name, device=args.device)
+        print(f"wrote {recorded.FOLDER / args.name}.json: {len(result['runs'])} runs")
+        return 0
     if args.command == "list":
         for name in recipes.names():
             print(f"{name:16s} {recipes.get(name).source}")

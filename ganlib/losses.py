@@ -96,8 +96,11 @@ def lsgan_d_loss(real: torch.Tensor, fake: torch.Tensor, a: float = 0.0, b: floa
     d = 1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]
 
     a is the target for fake data, b for real data. Defaults: the 0-1 coding a=0, b=1.
-    With b - c = 1 and b - a = 2 (e.g. a=-1, b=1, c=0) the generator minimises
-    Pearson chi^2(p_data + p_g || 2 p_g) at the optimal D.
+    At the optimal D, G's loss (with the real-data term 1/2 E[(D(x) - c)^2] added, which does
+    not depend on G) is ((a + b)/2 - c)^2 + (b - a)^2/8 * Delta, where
+    Delta = int (p_data - p_g)^2 / (p_data + p_g) = chi^2_Pearson(2 p_g || p_data + p_g).
+    With b - c = 1 and b - a = 2 (e.g. a=-1, b=1, c=0) that is Delta / 2, which the paper
+    writes chi^2_Pearson(p_data + p_g || 2 p_g) / 2, its arguments in the other order.
     """
     real, fake = _scores(real, "real"), _scores(fake, "fake")
     return 0.5 * (real - b).pow(2).mean() + 0.5 * (fake - a).pow(2).mean()

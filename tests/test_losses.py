@@ -242,3 +242,22 @@ def test_info_gaussian_is_nll_and_mse_with_fixed_variance():
     assert fixed == pytest.approx(0.5 * mse + 2 * 0.5 * math.log(2 * math.pi), rel=1e-5)
     with pytest.raises(ValueError, match="same shape"):
         losses.info_gaussian_loss(mean, codes[:, :1])
+
+
+@pytest.mark.parametrize("a, b, c", [(0.0, 1.0, 1.0), (-1.0, 1.0, 0.0), (0.3, 2.0, 5.0)])
+def test_lsgan_generator_objective_at_the_optimal_discriminator(a, b, c):
+    # lsgan_d_loss's docstring: at D* = (b p + a q)/(p + q), G's loss plus the real-data term is
+    # ((a + b)/2 - c)^2 + (b - a)^2/8 * Delta, Delta = Pearson chi^2(2 q || p + q).
+
+    x = torch.linspace(-12, 12, 100001, dtype=torch.float64)
+    dx = (x[1] - x[0]).item()
+
+    def normal(m, s):
+        return torch.exp(-((x - m) ** 2) / (2 * s * s)) / (s * math.sqrt(2 * math.pi))
+
+    p, q = 0.5 * normal(-2, 0.5) + 0.5 * normal(2, 0.7), normal(0.5, 1.0)
+    d_star = (b * p + a * q) / (p + q)
+    objective = 0.5 * ((p + q) * (d_star - c) ** 2).sum() * dx
+    delta = fdiv.get("pearson").divergence(2 * q, p + q, dx)
+    assert torch.isclose(objective, ((a + b) / 2 - c) ** 2 + (b - a) ** 2 / 8 * delta, rtol=1e-9)
+    assert torch.isclose(delta, ((p - q) ** 2 / (p + q)).sum() * dx, rtol=1e-12)

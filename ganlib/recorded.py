@@ -1,0 +1,76 @@
+"""Results of runs too long to repeat while a chapter executes, with the command that made them.
+
+    python -m ganlib record lsgan-codings      # regenerate one (minutes on a laptop CPU)
+    recorded.load("lsgan-codings")             # what a chapter reads
+
+A chapter trains short runs live and shows the full-length ones from here. Each experiment is
+a set of named setups (a recipe, with changes) trained on some datasets over some seeds; its
+file in ganlib/recorded/ holds the command, the machine, the date and one row per run with the
+dataset's metrics and the training time. Files ship with ganlib, so they load in Colab too.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+from ganlib import recipes
+from ganlib.train import build, evaluate, train
+
+FOLDER = Path(__file__).with_name("recorded")
+
+# name -> setups {label: (recipe, changes)}, data {name: steps}, seeds
+EXPERIMENTS = {
+    "lsgan-codings": dict(
+        setups={
+            "nsgan": ("nsgan", {}),
+            "lsgan, 0-1": ("lsgan", {}),
+            "lsgan, (-1, 1, 0)": ("lsgan", {"loss_params": {"a": -1.0, "b": 1.0, "c": 0.0}}),
+        },
+        data={"ring": 2000, "grid": 3000},
+        seeds=[0, 1, 2],
+    ),
+}
+
+
+def machine() -> str:
+    """The machine in words: CPU count and threads, or the GPU; Python and torch versions."""
+    if torch.cuda.is_available():
+        where = torch.cuda.get_device_name()
+    else:
+        where = f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s)"
+    return f"{where}; Python {platform.python_version()}, torch {torch.__version__}"
+
+
+def record(name: str, folder: Path | str = FOLDER, device: str = "auto") -> dict:
+    """Run every setup x dataset x seed of experiment ``name``; write <folder>/<name>.json."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
+    spec, rows = EXPERIMENTS[name], []
+    for data, steps in spec["data"].items():
+        for label, (recipe, changes) in spec["setups"].items():
+            for seed in spec["seeds"]:
+                gan = build(recipes.get(recipe, **changes), data, steps=steps, seed=seed,
+                            device=device)
+                history = train(gan, progress=False)
+                rows.append({"data": data, "setup": label, "seed": seed, "steps": steps,
+                             "seconds": round(history.seconds, 1), **evaluate(gan)})
+    result = {"experiment": name, "command": f"python -m ganlib record {name}",
+              "machine": machine(), "date": datetime.date.today().isoformat(), "runs": rows}
+    path = Path(folder) / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def load(name: str) -> dict:
+    """The recorded experiment ``name``: {"command", "machine", "date", "runs": [rows]}."""
+    path = FOLDER / f"{name}.json"
+    if not path.exists():
+        raise ValueError(f"no recorded results for {name!r}; run: python -m ganlib record {name}")
+    return json.loads(path.read_text())
