@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--out", default="runs", help="folder for the sample figure (default runs)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser("list", help="list recipes and datasets")
-    r = sub.add_parser("record", help="regenerate a chapter's recorded runs (ganlib/recorded)")
+    r = sub.add_parser("record", help="regenerate a chapter's recorded runs (ganlib/results)")
     r.add_argument("name", choices=list(recorded.EXPERIMENTS))
     r.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
     args = parser.parse_args(argv)

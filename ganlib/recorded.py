@@ -5,7 +5,7 @@
 
 A chapter trains short runs live and shows the full-length ones from here. Each experiment is
 a set of named setups (a recipe, with changes) trained on some datasets over some seeds; its
-file in ganlib/recorded/ holds the command, the machine, the date and one row per run with the
+file in ganlib/results/ holds the command, the machine, the date and one row per run with the
 dataset's metrics and the training time. Files ship with ganlib, so they load in Colab too.
 """
 
@@ -22,7 +22,7 @@ import torch
 from ganlib import recipes
 from ganlib.train import build, evaluate, train
 
-FOLDER = Path(__file__).with_name("recorded")
+FOLDER = Path(__file__).with_name("results")
 
 # name -> setups {label: (recipe, changes)}, data {name: steps}, seeds
 EXPERIMENTS = {
