@@ -32,8 +32,9 @@ def samples(fake, real=None, centers=None, ax=None, title: str | None = None,
         lim = float(np.abs(shown).max()) * 1.1 if np.isfinite(shown).all() else 5.0
     if contours and len(fake) > 10 and np.isfinite(fake).all():
         gx, gy, dens = density(fake[:1000], lim)
-        levels = dens.max() * np.array([0.05, 0.2, 0.5, 0.8])  # strictly inside the range
-        ax.contour(gx, gy, dens, levels=levels, colors="C0", linewidths=0.7)
+        if dens.max() > 0:  # zero when every sample lies far outside the shown square
+            levels = dens.max() * np.array([0.05, 0.2, 0.5, 0.8])  # strictly inside the range
+            ax.contour(gx, gy, dens, levels=levels, colors="C0", linewidths=0.7)
     if centers is not None:
         c = _numpy(centers)
         ax.scatter(c[:, 0], c[:, 1], marker="x", c="k", s=30, label="modes")
@@ -54,6 +55,14 @@ def density(points: np.ndarray, lim: float, cells: int = 80):
     dy = (axis[:, None] - points[None, :, 1]) / h
     dens = np.exp(-0.5 * dy**2) @ np.exp(-0.5 * dx**2).T  # separable kernel: (y, x)
     return gx, gy, dens / (len(points) * 2 * np.pi * h**2)
+
+
+def markdown_table(header: list[str], rows: list[list]) -> None:
+    """Show a table of measured numbers in a notebook, rendered as Markdown."""
+    from IPython.display import Markdown, display
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    display(Markdown("\n".join(lines + ["| " + " | ".join(map(str, r)) + " |" for r in rows])))
 
 
 def image_grid(images, nrow: int = 10, ax=None, title: str | None = None, side: int = 8):

@@ -118,3 +118,24 @@ def test_wasserstein_exact():
     assert metrics.wasserstein_exact(left, right) == pytest.approx(0.7)
     x, y = rng.normal(size=(60, 1)), rng.normal(size=(60, 1))
     assert metrics.wasserstein_exact(x, y) == pytest.approx(metrics.wasserstein_1d(x, y))
+
+
+def test_sample_plot_survives_samples_far_outside_the_view():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ganlib import plot
+
+    ax = plot.samples(torch.full((50, 2), 200.0), lim=3.0)  # no density inside the square
+    assert ax.get_xlim() == (-3.0, 3.0)
+
+
+def test_markdown_table_shows_every_row(monkeypatch):
+    import IPython.display
+
+    from ganlib import plot
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    plot.markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]])
+    assert shown[0].data == "| a | b |\n|---|---|\n| 1 | x |\n| 2.5 | y |"
