@@ -108,10 +108,15 @@ def names() -> list[str]:
 
 
 def get(name: str, **changes) -> Recipe:
-    """The recipe called ``name``, with any field replaced, e.g. ``get("wgan-gp", n_critic=1)``."""
+    """The recipe called ``name``, with any field replaced, e.g. ``get("wgan-gp", n_critic=1)``.
+
+    A field you change stays changed on the 2-D toys too: it is dropped from the toy adjustment.
+    """
     if name not in _BY_NAME:
         raise ValueError(f"unknown recipe {name!r}; choose one of: {', '.join(names())}")
+    recipe = _BY_NAME[name]
+    toy = {k: v for k, v in recipe.toy.items() if k not in changes}
     try:
-        return replace(_BY_NAME[name], **changes)
+        return replace(recipe, **{"toy": toy, **changes})
     except TypeError as err:
         raise ValueError(f"bad change to recipe {name!r}: {err}") from None

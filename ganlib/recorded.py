@@ -35,6 +35,21 @@ EXPERIMENTS = {
         data={"ring": 2000, "grid": 3000},
         seeds=[0, 1, 2],
     ),
+    "fgan-updates": dict(  # chapter 4: saddle-point vs alternative generator update
+        setups={
+            f"{div}, {update}": (f"fgan-{div}", {"loss_params": {"alternative": alt}})
+            for div in ("reverse-kl", "hellinger", "kl", "pearson")
+            for update, alt in (("saddle point", False), ("alternative", True))
+        },
+        data={"ring": 2000},
+        seeds=[0, 1, 2],
+    ),
+    "fgan-no-penalty": dict(  # chapter 4: the f-GAN recipes without their toy R1 penalty
+        setups={div: (f"fgan-{div}", {"penalty": None})
+                for div in ("reverse-kl", "hellinger", "kl", "pearson", "neyman", "tv")},
+        data={"ring": 2000},
+        seeds=[0, 1, 2],
+    ),
 }
 
 

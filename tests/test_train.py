@@ -111,6 +111,19 @@ def test_toy_adjustment_is_applied_only_to_2d_data():
         assert recipes.get(name).source, name
 
 
+def test_a_changed_field_is_not_undone_by_the_toy_adjustment():
+    from ganlib import data
+
+    ring = data.get("ring")
+    assert recipes.get("lsgan", lr_d=1e-4).for_data(ring).lr_d == 1e-4
+    assert recipes.get("lsgan", lr_d=1e-4).for_data(ring).lr_g == 2e-3  # the rest still applies
+    plain = recipes.get("fgan-kl", penalty=None).for_data(ring)
+    assert plain.penalty is None and plain.lr_decay
+    assert recipes.get("ebgan", loss_params={"margin": 0.5}).for_data(ring).loss_params == {
+        "margin": 0.5}
+    assert recipes.get("ebgan").for_data(ring).loss_params == {"margin": 0.1}
+
+
 # fgan-pearson and dragan are the toy adjustments' regression tests: unregularised Pearson
 # runs away, and DRAGAN with the paper's lambda = 10 keeps 1-3 modes.
 @pytest.mark.parametrize("recipe", ["nsgan", "lsgan", "hinge", "fgan-pearson", "dragan"])
