@@ -55,10 +55,10 @@ _TOY = dict(lr_d=2e-3, lr_g=2e-3, lr_decay=True)
 # zero. On the ring lambda = 10 left 44-70% of samples within 3 std of a mode (seeds 0-2),
 # lambda = 0.1 80-83%; with beta1 = 0 the runs did not converge within 2,000 steps.
 _TOY_GP = dict(lr_d=1e-3, lr_g=1e-3, betas=(0.5, 0.9), lr_decay=True, penalty_weight=0.1)
-# f-GANs: _TOY plus an R1 penalty on the critic (gamma = 2, i.e. weight 1). Unregularised, the
-# KL, Pearson, Neyman and TV rows diverge on the ring: their conjugates grow without bound, so
-# the critic's values run away (Pearson's generator chases f*(t) = t^2/4 + t to |x| ~ 200).
-# Roth et al. (2017) showed f-GANs need such a gradient regulariser; R1 is the simplest one.
+# f-GANs: _TOY plus an R1 penalty on the critic (gamma = 2, i.e. weight 1). Without it the
+# median run of the KL, Pearson, Neyman and TV rows captures no ring mode (seeds 0-2, recorded
+# by `python -m ganlib record fgan-no-penalty`); with it every row tried finds all 8. Roth et
+# al. (2017) regularise f-GAN critics through their gradients; R1 is the simplest such penalty.
 _TOY_FGAN = dict(_TOY, penalty="r1", penalty_weight=1.0)
 
 _RECIPES = [
@@ -77,8 +77,9 @@ _RECIPES = [
     Recipe("wgan-lp", "wgan", "Petzka et al. 2018 (one-sided penalty; WGAN-GP's settings)",
            penalty="lp", penalty_weight=10.0, n_critic=5, lr_d=1e-4, lr_g=1e-4,
            betas=(0.0, 0.9), toy=_TOY_GP),
-    # Toy: lambda = 1. The ring's modes (std 0.02) need logits steeper than k = 1 allows
-    # near the data; with lambda = 10 the runs here kept 1-3 of the 8 modes.
+    # Toy: lambda = 1. With lambda = 10 a seed-0 ring run kept 3 of the 8 modes (1 with the
+    # perturbation scale 0.1); the ring's modes (std 0.02) seem to need logits steeper than
+    # the penalty's target norm k = 1 lets the discriminator keep near the data.
     Recipe("dragan", "nonsaturating", "Kodali et al. 2017 (lambda=10, k=1; Adam 1e-4, "
            "betas (0.5, 0.9))", penalty="dragan", penalty_weight=10.0, lr_d=1e-4, lr_g=1e-4,
            betas=(0.5, 0.9), toy=dict(_TOY, penalty_weight=1.0)),
