@@ -1,15 +1,17 @@
 """Execute every chapter as the book build does and time each one.
 
-    python bench/chapter_times.py [chapters/01_minimax_game.ipynb ...]
+    python bench/chapter_times.py [--repeats 3] [chapters/01_minimax_game.ipynb ...]
 
 Each notebook runs in a fresh kernel (nbclient, the engine behind Jupyter Book's execution),
-one after another, with progress bars off as in the book build. Prints a Markdown table.
+one after another, ``--repeats`` times, with progress bars off as in the book build. Prints a
+Markdown table of the median and the range of each chapter's seconds.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
+import statistics
 import time
 from pathlib import Path
 
@@ -30,18 +32,24 @@ def run(path: Path) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("paths", nargs="*", type=Path)
+    args = parser.parse_args()
     os.environ["TQDM_DISABLE"] = "1"
     root = Path(__file__).resolve().parents[1]
-    paths = [Path(p) for p in sys.argv[1:]] or sorted((root / "chapters").glob("*.ipynb"))
-    print(f"device: {pick_device()}, torch {torch.__version__}, cores: {os.cpu_count()}\n")
-    print("| chapter | seconds |")
-    print("|---|---|")
+    paths = args.paths or sorted((root / "chapters").glob("*.ipynb"))
+    print(f"device: {pick_device()}, torch {torch.__version__}, cores: {os.cpu_count()}, "
+          f"threads: {torch.get_num_threads()}, repeats: {args.repeats}\n")
+    print("| chapter | median s | min s | max s |")
+    print("|---|---|---|---|")
     total = 0.0
     for path in paths:
-        seconds = run(path)
-        total += seconds
-        print(f"| {path.stem} | {seconds:.1f} |", flush=True)
-    print(f"| **all** | {total:.1f} |")
+        seconds = [run(path) for _ in range(args.repeats)]
+        total += statistics.median(seconds)
+        print(f"| {path.stem} | {statistics.median(seconds):.1f} | {min(seconds):.1f} "
+              f"| {max(seconds):.1f} |", flush=True)
+    print(f"| **all (sum of medians)** | {total:.1f} | | |")
 
 
 if __name__ == "__main__":

@@ -48,12 +48,12 @@ def plain_loop(gan, steps: int, batch: int, same_math: bool) -> None:
 
 
 def timed(kind: str, steps: int, batch: int, device: str) -> float:
-    gan = build("nsgan", "ring", steps=steps, seed=0, device=device)
+    gan = build("nsgan", "ring", steps=steps, seed=0, device=device, batch_size=batch)
     sync = torch.cuda.synchronize if gan.device.type == "cuda" else (lambda: None)
     sync()
     start = time.perf_counter()
     if kind == "ganlib":
-        train(gan, batch_size=batch, progress=False)
+        train(gan, progress=False)
     else:
         plain_loop(gan, steps, batch, same_math=kind == "plain, same math")
     sync()

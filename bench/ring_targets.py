@@ -1,6 +1,6 @@
 """Time and score `python -m ganlib train --data ring --steps 2000` for recipes over seeds.
 
-    python bench/ring_targets.py [--recipes nsgan lsgan wgan-gp hinge] [--seeds 0 1 2]
+    python bench/ring_targets.py [--recipes nsgan lsgan wgan-gp hinge | all] [--seeds 0 1 2]
 
 Each run is a separate `python -m ganlib train` process, one after another (so they do not
 compete for cores), timed from the outside: the wall time includes starting Python and
@@ -37,6 +37,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--data", default="ring")
     args = parser.parse_args()
+    if args.recipes == ["all"]:
+        from ganlib import recipes
+
+        args.recipes = recipes.names()
     runs = []
     with tempfile.TemporaryDirectory() as out:
         for recipe in args.recipes:

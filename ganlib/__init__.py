@@ -1,10 +1,23 @@
 """ganlib: the small PyTorch library behind the book "GAN Losses, Derived and Run".
 
 Modules, each short enough to read next to its chapter:
-losses, fdiv, penalties, recipes, models, data, train, metrics, plot, recorded.
+losses, fdiv, penalties, terms, conditioning, recipes, models, data, train, metrics, plot,
+recorded.
 """
 
-from ganlib import data, fdiv, losses, metrics, models, penalties, recipes, train
+from ganlib import (
+    conditioning,
+    data,
+    fdiv,
+    losses,
+    metrics,
+    models,
+    penalties,
+    recipes,
+    terms,
+    train,
+)
 
-__version__ = "0.1.0"
-__all__ = ["data", "fdiv", "losses", "metrics", "models", "penalties", "recipes", "train"]
+__version__ = "0.2.0"
+__all__ = ["conditioning", "data", "fdiv", "losses", "metrics", "models", "penalties",
+           "recipes", "terms", "train"]

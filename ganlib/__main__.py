@@ -9,24 +9,67 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from ganlib import data as datasets
 from ganlib import recipes, recorded
-from ganlib.train import build, evaluate, train
+from ganlib.train import build, evaluate, pick_device, train
+
+
+def _positive(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _device(text: str) -> str:
+    try:
+        pick_device(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
+def _writable_folder(text: str) -> Path:
+    """argparse type: a folder that exists or can be made, and can be written to."""
+    out = Path(text)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        raise argparse.ArgumentTypeError(f"cannot write to {text!r}: {err.strerror}") from None
+    return out
 
 
 def _train(args) -> dict:
-    gan = build(args.recipe, args.data, steps=args.steps, seed=args.seed, device=args.device)
-    history = train(gan, batch_size=args.batch_size, progress=not args.quiet)
+    gan = build(args.recipe, args.data, steps=args.steps, seed=args.seed, device=args.device,
+                batch_size=args.batch_size)
+    history = train(gan, progress=not args.quiet)
     result = {"recipe": args.recipe, "data": args.data, "steps": args.steps, "seed": args.seed,
-              "device": str(gan.device), "seconds": round(history.seconds, 2), **evaluate(gan)}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    figure = out / f"{args.recipe}_{args.data}_seed{args.seed}.png"
+              "batch_size": args.batch_size, "device": str(gan.device),
+              "seconds": round(history.seconds, 2), **evaluate(gan)}
+    figure = args.out / f"{args.recipe}_{args.data}_seed{args.seed}_{args.steps}steps.png"
     _save_figure(gan, figure, result)
-    result["figure"] = str(figure)
+    result["figure"] = os.fspath(figure)
     return result
 
 
@@ -41,7 +84,10 @@ def _save_figure(gan, path: Path, result: dict) -> None:
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     title = f"{result['recipe']} on {result['data']}, {result['steps']} steps"
     if gan.data.dim == 2:
-        plot.samples(gan.sample(2500), real=gan.data.to("cpu").sample(2500),
+        import torch
+
+        real = gan.data.to("cpu").sample(2500, torch.Generator().manual_seed(0))
+        plot.samples(gan.sample(2500), real=real,
                      centers=getattr(gan.data.to("cpu"), "centers", None), ax=ax, title=title)
     else:
         plot.image_grid(gan.sample(100), ax=ax, title=title)
@@ -57,16 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--recipe", required=True, choices=recipes.names(), metavar="NAME",
                    help="one of: " + ", ".join(recipes.names()))
     t.add_argument("--data", required=True, choices=datasets.names())
-    t.add_argument("--steps", type=int, default=2000, help="generator steps (default 2000)")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
-    t.add_argument("--batch-size", type=int, default=256)
-    t.add_argument("--out", default="runs", help="folder for the sample figure (default runs)")
+    t.add_argument("--steps", type=_positive, default=2000,
+                   help="generator steps (default 2000)")
+    t.add_argument("--seed", type=_seed, default=0)
+    t.add_argument("--device", type=_device, default="auto",
+                   help="auto (default), cpu, cuda or mps")
+    t.add_argument("--batch-size", type=_positive, default=256)
+    t.add_argument("--out", type=_writable_folder, default="runs",
+                   help="folder for the sample figure (default runs)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     sub.add_parser("list", help="list recipes and datasets")
     r = sub.add_parser("record", help="regenerate a chapter's recorded runs (ganlib/results)")
     r.add_argument("name", choices=list(recorded.EXPERIMENTS))
-    r.add_argument("--device", default="auto", help="auto (default), cpu, cuda or mps")
+    r.add_argument("--device", type=_device, default="auto",
+                   help="auto (default), cpu, cuda or mps")
     args = parser.parse_args(argv)
     if args.command == "record":
         result = recorded.record(args.name, device=args.device)

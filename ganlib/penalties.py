@@ -2,25 +2,54 @@
 
 Every penalty comes back *unweighted* as a batch mean: the caller multiplies by lambda
 (WGAN-GP, WGAN-LP, DRAGAN) or gamma/2 (R1, R2) and adds it to the discriminator's loss.
-``critic`` is any callable of one tensor returning one score per sample; wrap a conditional
-critic with a lambda, e.g. ``lambda x: D(x, labels)``.
+``critic`` is any callable of one (N, ...) tensor returning one score per sample, shape (N,) or
+(N, 1); wrap a conditional critic with a lambda, e.g. ``lambda x: D(x, c)``. Random draws
+(interpolation weights, perturbations) come from ``generator`` when one is given.
+
+``get(name, **params)`` returns a :class:`Penalty`, a callable on (critic, real, fake), for the
+names in ``names()``: gp, lp, dragan, r1, r2. Chapter 6 derives them; tests:
+tests/test_penalties.py.
 """
 
 from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 
+def _batch(x: torch.Tensor, what: str, minimum: int = 1) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or x.dim() < 2 or not x.is_floating_point():
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"{what} must be a float batch of shape (N, ...), got {shape}")
+    if len(x) < minimum:
+        raise ValueError(f"{what} holds {len(x)} samples; this penalty needs at least {minimum}")
+    return x.detach()
+
+
 def _grad_norms(critic, x: torch.Tensor) -> torch.Tensor:
     """|| d critic(x_i) / d x_i ||_2 for each sample, keeping the graph for a second backward."""
-    x = x.detach().requires_grad_(True)
+    x = x.requires_grad_(True)
     scores = critic(x)
-    if scores.dim() > 2 or (scores.dim() == 2 and scores.shape[1] != 1):
+    if not isinstance(scores, torch.Tensor) or scores.shape not in ((len(x),), (len(x), 1)):
+        shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
         raise ValueError(
-            f"critic must return one score per sample, got shape {tuple(scores.shape)}"
+            f"critic must return one score per sample, shape ({len(x)},) or ({len(x)}, 1), got "
+            f"{shape}; do not average over the batch (a mean changes the penalty by a factor "
+            "of N^2), and return only the score, not a tuple of heads"
         )
-    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    if not scores.requires_grad:
+        raise ValueError("the critic's scores do not depend differentiably on its input; a "
+                         "gradient penalty needs a critic built from differentiable operations "
+                         "(no .detach(), no torch.no_grad(), no argmax or rounding on x)")
+    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True, allow_unused=True)
+    if grad is None:
+        raise ValueError("the critic's scores do not depend on its input x; check that the "
+                         "critic uses the tensor it is given")
     return grad.flatten(1).norm(2, dim=1)
 
 
@@ -32,52 +61,69 @@ def _check_pair(real: torch.Tensor, fake: torch.Tensor) -> None:
         )
 
 
-def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: bool = False):
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: bool = False,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
     """Gradient penalty on random interpolates between real and fake samples.
 
     x_hat = e x + (1 - e) G(z),   e ~ U[0, 1] per sample
-    two-sided (WGAN-GP, Gulrajani et al., 2017):  E[(||grad D(x_hat)|| - 1)^2]
-    one-sided (WGAN-LP, Petzka et al., 2018):     E[max(0, ||grad D(x_hat)|| - 1)^2]
+    two-sided (WGAN-GP, Gulrajani et al., 2017, Eq. 3):  E[(||grad D(x_hat)|| - 1)^2]
+    one-sided (WGAN-LP, Petzka et al., 2018):             E[max(0, ||grad D(x_hat)|| - 1)^2]
 
-    The papers use lambda = 10.
+    The papers use lambda = 10. Norms are per sample, as in the papers.
+
+    Chapter 6 (in preparation); test:
+    tests/test_penalties.py::test_linear_critic_has_gradient_norm_w_everywhere.
     """
+    real, fake = _batch(real, "real"), _batch(fake, "fake")
     _check_pair(real, fake)
-    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
-    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
-    excess = _grad_norms(critic, x_hat) - 1
+    eps = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device,
+                     dtype=real.dtype, generator=generator)
+    excess = _grad_norms(critic, eps * real + (1 - eps) * fake) - 1
     if one_sided:
         excess = excess.clamp(min=0)
     return excess.pow(2).mean()
 
 
-def dragan_penalty(critic, real: torch.Tensor, scale: float = 0.5, k: float = 1.0):
+def dragan_penalty(critic, real: torch.Tensor, scale: float = 0.5, k: float = 1.0,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
     """DRAGAN's penalty around the data (Kodali et al., 2017, Eq. 3).
 
     E_{x, delta}[(||grad D(x + delta)|| - k)^2],   delta ~ N(0, c^2 I),  c = scale * std(x)
 
-    std(x) is the standard deviation of the whole real batch; the paper uses lambda = 10 and
-    k = 1. (The authors' code perturbs with scaled uniform noise along a random fraction of
-    the way instead; both keep the penalty in a neighbourhood of the data.)
+    std(x) is the standard deviation of all the values in the real batch (at least two
+    samples); the paper uses lambda = 10 and k = 1. (The authors' code perturbs with scaled
+    uniform noise along a random fraction of the way instead; both keep the penalty in a
+    neighbourhood of the data.)
+
+    Chapter 6 (in preparation); test:
+    tests/test_penalties.py::test_linear_critic_has_gradient_norm_w_everywhere.
     """
-    real = real.detach()
+    real = _batch(real, "real", minimum=2)
     c = scale * real.std()
-    return (_grad_norms(critic, real + c * torch.randn_like(real)) - k).pow(2).mean()
+    noise = torch.randn(real.shape, device=real.device, dtype=real.dtype, generator=generator)
+    return (_grad_norms(critic, real + c * noise) - k).pow(2).mean()
 
 
 def r1_penalty(critic, real: torch.Tensor) -> torch.Tensor:
     """R1 regulariser (Mescheder et al., 2018, Eq. 9): E_{x ~ p_data}[||grad D(x)||^2].
 
     Added to D's loss as gamma/2 * R1.
+
+    Chapter 4, "Training f-GANs on the ring" (the toys' R1); chapter 6 (in preparation); test:
+    tests/test_penalties.py::test_quadratic_critic.
     """
-    return _grad_norms(critic, real).pow(2).mean()
+    return _grad_norms(critic, _batch(real, "real")).pow(2).mean()
 
 
 def r2_penalty(critic, fake: torch.Tensor) -> torch.Tensor:
     """R2 regulariser (Mescheder et al., 2018, Eq. 10): E_{x ~ p_g}[||grad D(x)||^2].
 
     Added to D's loss as gamma/2 * R2.
+
+    Chapter 6 (in preparation); test:
+    tests/test_penalties.py::test_linear_critic_has_gradient_norm_w_everywhere.
     """
-    return _grad_norms(critic, fake).pow(2).mean()
+    return _grad_norms(critic, _batch(fake, "fake")).pow(2).mean()
 
 
 @torch.no_grad()
@@ -85,8 +131,57 @@ def clip_weights(module: nn.Module, c: float) -> None:
     """Clamp every parameter of ``module`` to [-c, c] in place (Arjovsky et al., 2017, Alg. 1).
 
     The paper uses c = 0.01 after each critic update.
+
+    Chapter 5, "Weight clipping"; test: tests/test_penalties.py::test_clip_weights.
     """
-    if c <= 0:
-        raise ValueError(f"clip value must be positive, got {c}")
+    if not isinstance(c, (int, float)) or not math.isfinite(c) or c <= 0:
+        raise ValueError(f"clip value must be a finite positive number, got {c!r}")
     for p in module.parameters():
         p.clamp_(-c, c)
+
+
+# ------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """A named penalty: ``penalty(critic, real, fake, generator=None)`` -> unweighted scalar."""
+
+    name: str
+    fn: Callable[..., torch.Tensor]
+    params: dict = field(default_factory=dict)
+
+    def __call__(self, critic, real: torch.Tensor, fake: torch.Tensor,
+                 generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.fn(critic, real, fake, generator, **self.params)
+
+
+_FACTORIES = {
+    "gp": lambda c, r, f, g: gradient_penalty(c, r, f, generator=g),
+    "lp": lambda c, r, f, g: gradient_penalty(c, r, f, one_sided=True, generator=g),
+    "dragan": lambda c, r, f, g, scale=0.5, k=1.0: dragan_penalty(c, r, scale, k, generator=g),
+    "r1": lambda c, r, f, g: r1_penalty(c, r),
+    "r2": lambda c, r, f, g: r2_penalty(c, f),
+}
+
+
+def names() -> list[str]:
+    """Every penalty name that :func:`get` accepts."""
+    return list(_FACTORIES)
+
+
+def get(name: str, **params) -> Penalty:
+    """The penalty called ``name`` with its parameters, e.g. ``get("dragan", scale=0.5)``.
+
+    Raises ValueError for an unknown name (listing the valid ones) or unknown parameters.
+
+    Chapter 6 (in preparation); test: tests/test_penalties.py::test_registry.
+    """
+    if name not in _FACTORIES:
+        raise ValueError(f"unknown penalty {name!r}; choose one of: {', '.join(names())}")
+    accepted = list(inspect.signature(_FACTORIES[name]).parameters)[4:]
+    unknown = set(params) - set(accepted)
+    if unknown:
+        raise ValueError(f"bad parameters {sorted(unknown)} for penalty {name!r}; it takes "
+                         f"{accepted or 'none'}")
+    return Penalty(name, _FACTORIES[name], dict(params))

@@ -14,37 +14,96 @@ recorded in bench/RESULTS.md.
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass, field, replace
 
 from ganlib import fdiv
 
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+UPDATES = ("alternating", "simultaneous")
+DISCRIMINATORS = ("mlp", "projection", "autoencoder")
+CONDITIONING = ("none", "labels", "labels-to-g", "codes")
+
 
 @dataclass(frozen=True)
 class Recipe:
-    """Everything :func:`ganlib.train.build` needs besides the networks' sizes."""
+    """Everything :func:`ganlib.train.build` needs besides the networks' sizes.
+
+    Built through :func:`get`, which returns a copy: changing one never changes the preset.
+    Every field is checked when the recipe is made, so a bad setting fails before any work.
+    """
 
     name: str
     loss: str  # a name from ganlib.losses.names()
     source: str  # the paper the settings come from
     loss_params: dict = field(default_factory=dict)
-    penalty: str | None = None  # "gp", "lp", "dragan", "r1" or "r2"
+    penalty: str | None = None  # a name from ganlib.penalties.names(), or None
     penalty_weight: float = 0.0  # lambda for gp/lp/dragan; gamma/2 for r1/r2
     penalty_params: dict = field(default_factory=dict)  # e.g. DRAGAN's perturbation scale
+    terms: dict = field(default_factory=dict)  # other terms {name: weight}, see ganlib.terms
     clip: float | None = None  # weight clipping c after each critic step (WGAN)
     n_critic: int = 1  # critic steps per generator step
-    optimizer: str = "adam"  # "adam" or "rmsprop"
+    updates: str = "alternating"  # or "simultaneous": D and G step from the same point
+    optimizer: str = "adam"  # "adam", "rmsprop" or "sgd" (plain, no momentum)
     lr_d: float = 2e-4
     lr_g: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam's only
     lr_decay: bool = False  # linear decay of both learning rates to zero over the run
     spectral_norm: bool = False  # spectral normalisation in the discriminator
-    autoencoder: bool = False  # D is an autoencoder's reconstruction error (EBGAN's energy)
-    pull_away: float = 0.0  # weight of EBGAN's pulling-away term in G's loss (autoencoder D)
+    discriminator: str = "mlp"  # "mlp", "projection" or "autoencoder" (EBGAN's energy)
+    conditioning: str = "none"  # "none", "labels", "labels-to-g" (AC-GAN) or "codes" (InfoGAN)
+    conditioning_params: dict = field(default_factory=dict)  # e.g. InfoGAN's code sizes
     toy: dict = field(default_factory=dict)  # overrides for the 2-D toys (see module doc)
+
+    def __post_init__(self):
+        from ganlib import losses, penalties, terms
+
+        def bad(what: str):
+            raise ValueError(f"recipe {self.name!r}: {what}")
+
+        losses.get(self.loss, **self.loss_params)  # unknown names and parameters raise
+        if self.penalty is not None:
+            penalties.get(self.penalty, **self.penalty_params)
+        for what, value in [("penalty_weight", self.penalty_weight),
+                            *((f"weight of term {k!r}", v) for k, v in self.terms.items())]:
+            if not _number(value) or value < 0:
+                bad(f"{what} must be a finite number >= 0, got {value!r}")
+        unknown = set(self.terms) - set(terms.names())
+        if unknown:
+            bad(f"unknown terms {sorted(unknown)}; choose from {terms.names()}")
+        if not isinstance(self.n_critic, int) or isinstance(self.n_critic, bool) or (
+                self.n_critic < 1):
+            bad(f"n_critic must be a whole number >= 1, got {self.n_critic!r}")
+        for what, value, allowed in (("updates", self.updates, UPDATES),
+                                     ("optimizer", self.optimizer, OPTIMIZERS),
+                                     ("discriminator", self.discriminator, DISCRIMINATORS),
+                                     ("conditioning", self.conditioning, CONDITIONING)):
+            if value not in allowed:
+                bad(f"unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+        if self.updates == "simultaneous" and self.n_critic != 1:
+            bad("simultaneous updates take one critic step per generator step; set n_critic=1")
+        for what, value in (("lr_d", self.lr_d), ("lr_g", self.lr_g)):
+            if not _number(value) or value <= 0:
+                bad(f"{what} must be a finite number > 0, got {value!r}")
+        if len(self.betas) != 2 or not all(_number(b) and 0 <= b < 1 for b in self.betas):
+            bad(f"betas must be two numbers in [0, 1), got {self.betas!r}")
+        if self.clip is not None and (not _number(self.clip) or self.clip <= 0):
+            bad(f"clip must be None or a finite number > 0, got {self.clip!r}")
+        if "pull_away" in self.terms and self.discriminator != "autoencoder":
+            bad("the pull_away term needs discriminator='autoencoder', whose codes it compares")
+        if self.discriminator == "projection" and self.conditioning != "labels":
+            bad("a projection discriminator needs conditioning='labels'")
 
     def for_data(self, data) -> Recipe:
         """This recipe, with the toy adjustment applied when ``data`` is two-dimensional."""
-        return replace(self, **self.toy, toy={}) if data.dim == 2 and self.toy else self
+        if data.dim == 2 and self.toy:
+            return replace(self, **copy.deepcopy(self.toy), toy={})
+        return copy.deepcopy(self)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # Shared toy adjustment: both learning rates 2e-3 (SAGAN's two time-scales included), decayed
@@ -55,10 +114,11 @@ _TOY = dict(lr_d=2e-3, lr_g=2e-3, lr_decay=True)
 # zero. On the ring lambda = 10 left 44-70% of samples within 3 std of a mode (seeds 0-2),
 # lambda = 0.1 80-83%; with beta1 = 0 the runs did not converge within 2,000 steps.
 _TOY_GP = dict(lr_d=1e-3, lr_g=1e-3, betas=(0.5, 0.9), lr_decay=True, penalty_weight=0.1)
-# f-GANs: _TOY plus an R1 penalty on the critic (gamma = 2, i.e. weight 1). Without it the
-# median run of the KL, Pearson, Neyman and TV rows captures no ring mode (seeds 0-2, recorded
-# by `python -m ganlib record fgan-no-penalty`); with it every row tried finds all 8. Roth et
-# al. (2017) regularise f-GAN critics through their gradients; R1 is the simplest such penalty.
+# f-GANs: _TOY plus an R1 penalty on the critic (gamma = 2, i.e. weight 1). Without it the KL,
+# Pearson and Neyman rows captured no ring mode in any of seeds 0-4 and TV at most one
+# (`python -m ganlib record fgan-no-penalty`); with it all 40 recorded runs of four rows and
+# both updates found all 8 (`record fgan-updates`). Roth et al. (2017) derive a gradient-norm
+# regulariser for f-GAN critics from noise-smoothing; R1 is a simpler penalty of that kind.
 _TOY_FGAN = dict(_TOY, penalty="r1", penalty_weight=1.0)
 
 _RECIPES = [
@@ -89,7 +149,7 @@ _RECIPES = [
     # Toy: margin 0.1, on the scale of a 2-D reconstruction error (a point 0.3 off the data).
     Recipe("ebgan", "ebgan", "Zhao et al. 2017 (autoencoder energy, margin loss, pulling-away "
            "term 0.1; Adam 1e-3, beta1 0.5)", loss_params=dict(margin=1.0), lr_d=1e-3,
-           lr_g=1e-3, autoencoder=True, pull_away=0.1,
+           lr_g=1e-3, discriminator="autoencoder", terms=dict(pull_away=0.1),
            toy=dict(loss_params=dict(margin=0.1), lr_decay=True)),
     Recipe("r1", "nonsaturating", "Mescheder et al. 2018 (R1, gamma=10; Adam 1e-4, "
            "betas (0, 0.99))", penalty="r1", penalty_weight=5.0, lr_d=1e-4, lr_g=1e-4,
@@ -99,6 +159,22 @@ _RECIPES = [
                toy=_TOY_FGAN)
         for d in fdiv.names()
     ],
+    # Conditional GANs (chapter 8) and InfoGAN (chapter 9): on the mixtures a sample's label
+    # is its mixture component, on digits the digit.
+    Recipe("cgan", "nonsaturating", "Mirza & Osindero 2014 (labels concatenated to the inputs "
+           "of G and D); Radford et al. 2016 (Adam 2e-4, beta1 0.5)", conditioning="labels",
+           toy=_TOY),
+    Recipe("projection", "hinge", "Miyato & Koyama 2018 (projection discriminator, spectral "
+           "norm, hinge loss; Adam 2e-4, betas (0, 0.9), n_critic 5)", conditioning="labels",
+           discriminator="projection", spectral_norm=True, n_critic=5, betas=(0.0, 0.9),
+           toy=_TOY),
+    Recipe("acgan", "nonsaturating", "Odena et al. 2017 (auxiliary classifier, weight 1; "
+           "Adam 2e-4, beta1 0.5)", conditioning="labels-to-g", terms=dict(classifier=1.0),
+           toy=_TOY),
+    Recipe("infogan", "nonsaturating", "Chen et al. 2016 (10-way categorical and 2 uniform "
+           "codes, lambda 1; Adam lr_d 2e-4, lr_g 1e-3, beta1 0.5)", conditioning="codes",
+           conditioning_params=dict(categorical=10, continuous=2), terms=dict(information=1.0),
+           lr_g=1e-3, toy=_TOY),
 ]
 _BY_NAME = {r.name: r for r in _RECIPES}
 
@@ -112,12 +188,15 @@ def get(name: str, **changes) -> Recipe:
     """The recipe called ``name``, with any field replaced, e.g. ``get("wgan-gp", n_critic=1)``.
 
     A field you change stays changed on the 2-D toys too: it is dropped from the toy adjustment.
+
+    every chapter's training runs; test:
+    tests/test_train.py::test_recipes_are_independent_copies.
     """
     if name not in _BY_NAME:
         raise ValueError(f"unknown recipe {name!r}; choose one of: {', '.join(names())}")
     recipe = _BY_NAME[name]
     toy = {k: v for k, v in recipe.toy.items() if k not in changes}
     try:
-        return replace(recipe, **{"toy": toy, **changes})
+        return copy.deepcopy(replace(recipe, **{"toy": toy, **changes}))
     except TypeError as err:
         raise ValueError(f"bad change to recipe {name!r}: {err}") from None

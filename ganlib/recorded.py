@@ -6,7 +6,9 @@
 A chapter trains short runs live and shows the full-length ones from here. Each experiment is
 a set of named setups (a recipe, with changes) trained on some datasets over some seeds; its
 file in ganlib/results/ holds the command, the machine, the date and one row per run with the
-dataset's metrics and the training time. Files ship with ganlib, so they load in Colab too.
+dataset's metrics and the training time. A run that meets a non-finite value keeps its last
+good weights, which are scored, and its row says where it stopped (``stopped_at``,
+``stopped_by``). Files ship with ganlib, so they load in Colab too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 import torch
 
 from ganlib import recipes
-from ganlib.train import build, evaluate, train
+from ganlib.train import TRAJECTORY_VERSION, NonFiniteLossError, build, evaluate, train
 
 FOLDER = Path(__file__).with_name("results")
 
@@ -33,7 +35,7 @@ EXPERIMENTS = {
             "lsgan, (-1, 1, 0)": ("lsgan", {"loss_params": {"a": -1.0, "b": 1.0, "c": 0.0}}),
         },
         data={"ring": 2000, "grid": 3000},
-        seeds=[0, 1, 2],
+        seeds=[0, 1, 2, 3, 4],
     ),
     "fgan-updates": dict(  # chapter 4: saddle-point vs alternative generator update
         setups={
@@ -42,12 +44,39 @@ EXPERIMENTS = {
             for update, alt in (("saddle point", False), ("alternative", True))
         },
         data={"ring": 2000},
-        seeds=[0, 1, 2],
+        seeds=[0, 1, 2, 3, 4],
     ),
     "fgan-no-penalty": dict(  # chapter 4: the f-GAN recipes without their toy R1 penalty
         setups={div: (f"fgan-{div}", {"penalty": None})
                 for div in ("reverse-kl", "hellinger", "kl", "pearson", "neyman", "tv")},
         data={"ring": 2000},
+        seeds=[0, 1, 2, 3, 4],
+    ),
+    "fgan-no-penalty-alternative": dict(  # chapter 4: the same, with the alternative G update
+        setups={div: (f"fgan-{div}", {"penalty": None, "loss_params": {"alternative": True}})
+                for div in ("kl", "pearson", "neyman", "tv")},
+        data={"ring": 2000},
+        seeds=[0, 1, 2, 3, 4],
+    ),
+    "grid-losses": dict(  # chapter 2: saturating vs non-saturating G loss, 1 or 5 D steps
+        setups={f"{loss}, n_critic {k}": (loss, {"n_critic": k} if k > 1 else {})
+                for k in (1, 5) for loss in ("gan", "nsgan")},
+        data={"grid": 2000},
+        seeds=[0, 1, 2, 3, 4],
+    ),
+    "ring-g-losses": dict(  # chapter 1: saturating vs non-saturating G loss on the ring
+        setups={"gan": ("gan", {}), "nsgan": ("nsgan", {})},
+        data={"ring": 1500},
+        seeds=[0, 1, 2, 3, 4],
+    ),
+    "wgan-clipping": dict(  # chapter 5: the clipped WGAN on the ring, three clipping values c
+        setups={f"c = {c:g}": ("wgan", {"clip": c}) for c in (0.001, 0.01, 0.1)},
+        data={"ring": 2000},
+        seeds=[0, 1, 2, 3, 4],
+    ),
+    "wgan-clipping-long": dict(  # chapter 5: the clipped WGAN (c = 0.01), three times longer
+        setups={"c = 0.01": ("wgan", {})},
+        data={"ring": 6000},
         seeds=[0, 1, 2],
     ),
 }
@@ -58,7 +87,9 @@ def machine() -> str:
     if torch.cuda.is_available():
         where = torch.cuda.get_device_name()
     else:
-        where = f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s)"
+        threads = torch.get_num_threads()
+        where = (f"CPU, {os.cpu_count()} cores, {threads} torch "
+                 f"{'thread' if threads == 1 else 'threads'}")
     return f"{where}; Python {platform.python_version()}, torch {torch.__version__}"
 
 
@@ -72,11 +103,17 @@ def record(name: str, folder: Path | str = FOLDER, device: str = "auto") -> dict
             for seed in spec["seeds"]:
                 gan = build(recipes.get(recipe, **changes), data, steps=steps, seed=seed,
                             device=device)
-                history = train(gan, progress=False)
+                stopped = {}
+                try:
+                    train(gan, progress=False)
+                except NonFiniteLossError as err:  # the last good weights are kept: score them
+                    stopped = {"stopped_at": err.step, "stopped_by": err.which}
                 rows.append({"data": data, "setup": label, "seed": seed, "steps": steps,
-                             "seconds": round(history.seconds, 1), **evaluate(gan)})
+                             "seconds": round(gan.history.seconds, 1), **evaluate(gan),
+                             **stopped})
     result = {"experiment": name, "command": f"python -m ganlib record {name}",
-              "machine": machine(), "date": datetime.date.today().isoformat(), "runs": rows}
+              "machine": machine(), "date": datetime.date.today().isoformat(),
+              "trajectory_version": TRAJECTORY_VERSION, "runs": rows}
     path = Path(folder) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1) + "\n")

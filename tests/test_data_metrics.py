@@ -139,3 +139,37 @@ def test_markdown_table_shows_every_row(monkeypatch):
     monkeypatch.setattr(IPython.display, "display", shown.append)
     plot.markdown_table(["a", "b"], [[1, "x"], [2.5, "y"]])
     assert shown[0].data == "| a | b |\n|---|---|\n| 1 | x |\n| 2.5 | y |"
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: data.get("ring", std=float("nan")), "std must be a finite positive number"),
+    (lambda: data.get("ring", std=float("inf")), "std"),
+    (lambda: data.get("ring", std=-0.1), "std"),
+    (lambda: data.get("ring", modes=0), "modes must be a positive whole number"),
+    (lambda: data.get("ring", modes=2.5), "modes"),
+    (lambda: data.get("grid", side=0), "side"),
+    (lambda: data.get("spiral", std=0.0), "std"),
+    (lambda: data.get("ring", colour="red"), "bad parameters"),
+    (lambda: data.get("ring").sample(0), "at least 1|>= 1"),
+])
+def test_bad_dataset_settings(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_datasets_draw_from_the_given_generator():
+    for name in data.names():
+        ds = data.get(name)
+        state = torch.get_rng_state()
+        a = ds.sample(16, torch.Generator().manual_seed(3))
+        b = ds.sample(16, torch.Generator().manual_seed(3))
+        assert torch.equal(a, b) and torch.equal(torch.get_rng_state(), state), name
+    x, y = data.get("ring").sample_labeled(500, torch.Generator().manual_seed(0))
+    centers = data.get("ring").centers
+    assert torch.equal(torch.cdist(x, centers).argmin(1), y)  # the label is the component
+    assert data.get("ring").spec == {"name": "ring", "modes": 8, "radius": 2.0, "std": 0.02}
+
+
+def test_discrete_divergences_refuse_nan():
+    with pytest.raises(ValueError, match="NaN or inf"):
+        metrics.discrete_divergences([0.5, float("nan")], [0.5, 0.5])

@@ -145,36 +145,90 @@ def test_gan_row_d_loss_is_minimax_minus_log4(outs):
         losses.minimax_d_loss(real, fake).item(), abs=1e-5)
 
 
-LOGIT_LOSSES = ["minimax", "nonsaturating", "lsgan", "wgan", "hinge", "fgan-gan", "fgan-js",
-                "fgan-tv", "fgan-pearson"]
+def _finite_at(name, dtype, real_value, fake_value, **params):
+    """Both losses and all gradients at constant outputs: are they finite?"""
+    loss = losses.get(name, **params)
+    real = torch.full((64,), real_value, dtype=dtype, requires_grad=True)
+    fake = torch.full((64,), fake_value, dtype=dtype, requires_grad=True)
+    total = loss.d_loss(real, fake) + loss.g_loss(fake, real)
+    total.backward()
+    return bool(torch.isfinite(total) and torch.isfinite(real.grad).all()
+                and torch.isfinite(fake.grad).all())
 
 
-@pytest.mark.parametrize("name", LOGIT_LOSSES + ["ebgan"])
+FGAN_UPDATES = [(n, {}) for n in losses.names()] + [
+    (n, {"alternative": True}) for n in losses.names() if n.startswith("fgan-")]
+
+
+@pytest.mark.parametrize("name, params", FGAN_UPDATES, ids=lambda x: str(x))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_extreme_outputs_stay_finite(name, dtype):
+def test_finite_exactly_where_stated(name, params, dtype):
+    # losses.finite_range states where each loss is finite; check every corner of that box,
+    # and that one unit past an end that is not +-100 (or 0 for energies) it does overflow.
+    # Each side is checked with the other side's outputs at a moderate value (1.0): with both
+    # at their float32 ends, two means near 3.4e38 add up past it -- as their true sum does.
+    ranges = losses.finite_range(name, dtype, **params)
+    for side, (lo, hi) in ranges.items():
+        for end, past in ((lo, lo - 1), (hi, hi + 1)):
+            r, f = (end, 1.0) if side == "real" else (1.0, end)
+            assert _finite_at(name, dtype, r, f, **params), (side, end)
+            if abs(end) in (0.0, 100.0):
+                continue
+            r, f = (past, 1.0) if side == "real" else (1.0, past)
+            assert not _finite_at(name, dtype, r, f, **params), (side, past)
+    if name not in ("fgan-kl", "fgan-reverse-kl", "fgan-neyman", "fgan-hellinger"):
+        (r_lo, r_hi), (f_lo, f_hi) = ranges["real"], ranges["fake"]
+        for r in (r_lo, r_hi):  # no exponential: every corner at once is finite too
+            for f in (f_lo, f_hi):
+                assert _finite_at(name, dtype, r, f, **params), (r, f)
+    if dtype == torch.float64 or not name.startswith(("fgan-kl", "fgan-reverse-kl",
+                                                       "fgan-neyman", "fgan-hellinger")):
+        lo = 0.0 if name == "ebgan" else -100.0
+        assert ranges == {"real": (lo, 100.0), "fake": (lo, 100.0)}, ranges
+
+
+def test_the_stated_float32_ends():
+    # The numbers the module docstring and chapter 1 give.
+    assert math.log(torch.finfo(torch.float32).max) == pytest.approx(88.7228, abs=1e-4)
+    assert losses.finite_range("fgan-kl")["fake"][1] == 89.72
+    assert losses.finite_range("fgan-reverse-kl")["real"][0] == -88.72
+    assert losses.finite_range("fgan-hellinger") == {"real": (-88.72, 100.0),
+                                                     "fake": (-100.0, 88.72)}
+    assert losses.finite_range("fgan-neyman")["fake"] == (-100.0, 100.0)  # e^(-v/2): -177
+
+
+def test_batch_size_does_not_move_the_overflow():
+    # exp averaged in log space: 4,096 samples at v = 89 are as finite as one.
+    for n in (1, 4096):
+        v = torch.full((n,), 89.0)
+        assert torch.isfinite(losses.fgan_g_loss(v, "kl"))
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_nan_outputs_give_a_nan_loss(name):
+    # Documented behaviour: no check (it would cost a sync); the NaN reaches the loss, where
+    # the training loop stops and names it.
     loss = losses.get(name)
-    for value in (100.0, -100.0, 0.0):
-        if name == "ebgan":
-            value = abs(value)
-        real = torch.full((4,), value, dtype=dtype, requires_grad=True)
-        fake = torch.full((4,), -value if name != "ebgan" else value, dtype=dtype,
-                          requires_grad=True)
-        (loss.d_loss(real, fake) + loss.g_loss(fake)).backward()
-        for t in (real.grad, fake.grad):
-            assert torch.isfinite(t).all(), (name, value)
+    real, fake = torch.tensor([1.0, float("nan")]), torch.tensor([0.5, 0.7])
+    assert torch.isnan(loss.d_loss(real, fake))
+    assert torch.isnan(loss.g_loss(real.flip(0) * 0 + torch.tensor([0.5, float("nan")]), real))
 
 
-@pytest.mark.parametrize("name", [n for n in losses.names() if n.startswith("fgan-")])
-def test_exponential_f_rows_are_finite_within_float_range(name):
-    # Rows with exp() in g_f or f* are finite at +-100 in float64 and at +-40 in float32;
-    # beyond that the true value exceeds float32's range (see ganlib.fdiv).
-    for dtype, bound in ((torch.float64, 100.0), (torch.float32, 40.0)):
-        loss = losses.get(name)
-        for value in (bound, -bound):
-            v = torch.full((4,), value, dtype=dtype, requires_grad=True)
-            total = loss.d_loss(v, v) + loss.g_loss(v)
-            total.backward()
-            assert torch.isfinite(total) and torch.isfinite(v.grad).all(), (name, dtype, value)
+def test_relativistic_losses(outs):
+    real, fake, r, f = outs
+    pair = losses.get("relativistic")
+    assert pair.g_needs_real
+    assert pair.d_loss(real, fake).item() == pytest.approx(np.mean(softplus64(f - r)), rel=1e-5)
+    assert pair.g_loss(fake, real).item() == pytest.approx(np.mean(softplus64(r - f)), rel=1e-5)
+    avg = losses.get("relativistic-average")
+    d = np.mean(-np.log(sigmoid64(r - f.mean()))) + np.mean(-np.log(1 - sigmoid64(f - r.mean())))
+    g = np.mean(-np.log(sigmoid64(f - r.mean()))) + np.mean(-np.log(1 - sigmoid64(r - f.mean())))
+    assert avg.d_loss(real, fake).item() == pytest.approx(d, rel=1e-5)
+    assert avg.g_loss(fake, real).item() == pytest.approx(g, rel=1e-5)
+    with pytest.raises(ValueError, match="needs the real outputs"):
+        pair.g_loss(fake)
+    with pytest.raises(ValueError, match="draw equal batches"):
+        pair.d_loss(real, fake[:10])
 
 
 def test_bce_on_sigmoid_breaks_where_logits_do_not():
@@ -198,7 +252,8 @@ def test_bce_on_sigmoid_breaks_where_logits_do_not():
 
 def test_names_and_unknown_names():
     names = losses.names()
-    for name in ["minimax", "nonsaturating", "lsgan", "wgan", "hinge", "ebgan"]:
+    for name in ["minimax", "nonsaturating", "lsgan", "wgan", "hinge", "ebgan", "relativistic",
+                 "relativistic-average"]:
         assert name in names
     assert {f"fgan-{d}" for d in fdiv.names()} <= set(names)
     with pytest.raises(ValueError, match="choose one of: minimax"):
@@ -261,3 +316,50 @@ def test_lsgan_generator_objective_at_the_optimal_discriminator(a, b, c):
     delta = fdiv.get("pearson").divergence(2 * q, p + q, dx)
     assert torch.isclose(objective, ((a + b) / 2 - c) ** 2 + (b - a) ** 2 / 8 * delta, rtol=1e-9)
     assert torch.isclose(delta, ((p - q) ** 2 / (p + q)).sum() * dx, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["minimax", "nonsaturating", "hinge", "ebgan"])
+def test_what_the_generator_descends_at_the_optimal_discriminator(name):
+    # losses.REFERENCE states what G's update follows when D sits at its pointwise optimum.
+    # Check it for Q = N(theta, 1) against chapter 1's bimodal P: the gradient of G's loss
+    # with D held fixed equals the derivative of the stated divergence (finite differences).
+    from ganlib import examples
+
+    x, dx, p, _ = examples.BIMODAL.grid()
+    m = 1.0
+
+    def q_of(theta):
+        return torch.exp(-0.5 * (x - theta) ** 2) / math.sqrt(2 * math.pi)
+
+    def divergences(q):
+        mix = (p + q) / 2
+        js = 0.5 * (torch.xlogy(p, p / mix) + torch.xlogy(q, q / mix)).sum() * dx
+        kl_qp = torch.xlogy(q, q / p.clamp_min(1e-300)).sum() * dx
+        tv = 0.5 * (p - q).abs().sum() * dx
+        return {"minimax": 2 * js, "nonsaturating": kl_qp - 2 * js, "hinge": 2 * tv,
+                "ebgan": m * tv}[name]
+
+    theta0, h = 0.7, 1e-4
+    q0 = q_of(torch.tensor(theta0, dtype=torch.float64))
+    log_ratio = torch.log(p) - torch.log(q0)  # the optimal logit
+    d_star = {"minimax": log_ratio, "nonsaturating": log_ratio, "hinge": torch.sign(p - q0),
+              "ebgan": m * (p < q0).double()}[name]
+    per_sample = {"minimax": lambda d: -torch.nn.functional.softplus(d),
+                  "nonsaturating": lambda d: torch.nn.functional.softplus(-d),
+                  "hinge": lambda d: -d, "ebgan": lambda d: d}[name]
+    theta = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+    g_loss = (q_of(theta) * per_sample(d_star)).sum() * dx  # E_Q[G's loss], D fixed
+    (grad,) = torch.autograd.grad(g_loss, theta)
+    fd = (divergences(q_of(torch.tensor(theta0 + h, dtype=torch.float64)))
+          - divergences(q_of(torch.tensor(theta0 - h, dtype=torch.float64)))) / (2 * h)
+    assert grad.item() == pytest.approx(fd.item(), rel=1e-3, abs=1e-6), (name, grad, fd)
+    assert abs(fd.item()) > 1e-2  # a real slope, not two zeros
+
+
+def test_every_loss_has_a_reference_entry():
+    rows = losses.reference()
+    assert [r["name"] for r in rows] == losses.names()
+    for row in rows:
+        for key in ("title", "d", "g", "descends", "output", "paper", "chapter"):
+            assert row[key], (row["name"], key)
+    assert {r["name"]: r["recipes"] for r in rows}["lsgan"] == ["lsgan"]

@@ -57,6 +57,13 @@ def test_inputs_are_not_modified_and_need_no_grad(batch):
     assert torch.equal(real, before) and not real.requires_grad
 
 
+def test_clip_weights_refuses_bad_values():
+    net = torch.nn.Linear(3, 1)
+    for bad in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="finite positive"):
+            penalties.clip_weights(net, bad)
+
+
 def test_clip_weights():
     net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Linear(8, 1))
     with torch.no_grad():
@@ -74,3 +81,60 @@ def test_bad_input(batch):
         penalties.gradient_penalty(quadratic_critic, real, fake[:10])
     with pytest.raises(ValueError, match="one score per sample"):
         penalties.r1_penalty(lambda x: x, real)
+
+
+@pytest.mark.parametrize("critic", [
+    lambda x: quadratic_critic(x).mean(),  # the batch mean: R1 would be off by N^2
+    lambda x: quadratic_critic(x)[:-1],  # one score short
+    lambda x: (quadratic_critic(x), x),  # a tuple of heads
+])
+def test_critics_must_return_one_score_per_sample(batch, critic):
+    real, fake = batch
+    for name in penalties.names():
+        with pytest.raises(ValueError, match="one score per sample"):
+            penalties.get(name)(critic, real, fake)
+
+
+def test_critics_must_be_differentiable_in_their_input(batch):
+    real, fake = batch
+    with pytest.raises(ValueError, match="differentiabl"):
+        penalties.r1_penalty(lambda x: quadratic_critic(x.detach()), real)
+    w = torch.ones(3, requires_grad=True)
+    with pytest.raises(ValueError, match="does not depend on its input|do not depend on"):
+        penalties.r1_penalty(lambda x: (x * 0).sum(1).detach() + w.sum(), real)
+
+
+def test_empty_and_too_small_batches(batch):
+    real, fake = batch
+    for name in penalties.names():
+        with pytest.raises(ValueError, match="at least"):
+            penalties.get(name)(quadratic_critic, real[:0], fake[:0])
+    with pytest.raises(ValueError, match="at least 2"):
+        penalties.dragan_penalty(quadratic_critic, real[:1])
+
+
+def test_registry(batch):
+    real, fake = batch
+    assert penalties.names() == ["gp", "lp", "dragan", "r1", "r2"]
+    w = torch.tensor([1.0, -2.0, 2.0]) / 3 * 2.0  # ||w|| = 2
+    critic = linear_critic(w)
+    expected = {"gp": 1.0, "lp": 1.0, "dragan": 1.0, "r1": 4.0, "r2": 4.0}
+    for name, value in expected.items():
+        assert penalties.get(name)(critic, real, fake).item() == pytest.approx(value, rel=1e-5)
+    assert penalties.get("dragan", k=2.0)(critic, real, fake).item() == pytest.approx(0.0,
+                                                                                      abs=1e-6)
+    with pytest.raises(ValueError, match="unknown penalty 'gq'; choose one of: gp"):
+        penalties.get("gq")
+    with pytest.raises(ValueError, match="bad parameters"):
+        penalties.get("r1", scale=2.0)
+
+
+def test_random_draws_come_from_the_given_generator(batch):
+    real, fake = batch
+    values = [penalties.gradient_penalty(quadratic_critic, real, fake,
+                                         generator=torch.Generator().manual_seed(s)).item()
+              for s in (1, 1, 2)]
+    assert values[0] == values[1] != values[2]
+    state = torch.get_rng_state()
+    penalties.dragan_penalty(quadratic_critic, real, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(torch.get_rng_state(), state)

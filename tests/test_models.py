@@ -1,0 +1,71 @@
+"""The networks: shapes, conditioning, heads, the autoencoder energy, and bad sizes."""
+
+import pytest
+import torch
+
+from ganlib.models import AutoencoderEnergy, Discriminator, Generator, one_hot
+
+
+def test_shapes_and_depth_zero_is_linear():
+    G, D = Generator(2, 3, 16, 2), Discriminator(2, 16, 2)
+    assert G(torch.randn(5, 3)).shape == (5, 2) and D(torch.randn(5, 2)).shape == (5,)
+    linear = Discriminator(2, 16, 0)
+    x = torch.randn(4, 2)
+    assert torch.allclose(linear(x), x @ linear.score.weight[0] + linear.score.bias, atol=1e-6)
+    assert len(list(Generator(2, 2, 16, 0).parameters())) == 2  # one weight, one bias
+
+
+def test_conditioning_is_concatenated():
+    G = Generator(2, 3, 16, 2, cond_dim=4)
+    z, c = torch.randn(5, 3), one_hot(torch.tensor([0, 1, 2, 3, 0]), 4)
+    assert torch.allclose(G(z, c), G.net(torch.cat([z, c], 1)))
+    D = Discriminator(2, 16, 2, cond_dim=4)
+    x = torch.randn(5, 2)
+    assert torch.allclose(D(x, c), D.score(D.body(torch.cat([x, c], 1)))[:, 0])
+    with pytest.raises(ValueError, match="is conditional: pass c"):
+        G(z)
+    with pytest.raises(ValueError, match="takes no conditioning"):
+        Generator(2, 3, 16, 2)(z, c)
+    with pytest.raises(ValueError, match=r"c must have shape \(N, 4\)"):
+        D(x, c[:, :3])
+    with pytest.raises(ValueError, match="rows for a batch of 5"):
+        D(x, c[:4])
+
+
+def test_heads_share_the_body():
+    D = Discriminator(2, 16, 2, heads={"class": 3, "code_mean": 2})
+    x = torch.randn(6, 2)
+    out = D.outputs(x)
+    h = D.body(x)
+    assert out["class"].shape == (6, 3) and out["code_mean"].shape == (6, 2)
+    assert torch.allclose(out["class"], D.heads["class"](h))
+    assert torch.equal(out["score"], D(x))
+
+
+def test_autoencoder_energy_is_the_reconstruction_error():
+    torch.manual_seed(0)
+    D = AutoencoderEnergy(2, 16, 3, code=2)
+    x = torch.randn(5, 2)
+    by_hand = ((D.decoder(D.encoder(x)) - x) ** 2).mean(dim=1)
+    assert torch.allclose(D(x), by_hand) and bool((D(x) >= 0).all())
+    assert D.outputs(x)["code"].shape == (5, 2)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 2\)"):
+        D(torch.zeros(3))
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Generator(2, 0, 16, 2), "z_dim must be a whole number >= 1"),
+    (lambda: Generator(2, 2, 0, 2), "hidden"),
+    (lambda: Generator(2, 2, 16, -1), "depth must be a whole number >= 0"),
+    (lambda: Discriminator(2, 16, 2, projection=True), "projection discriminator needs"),
+    (lambda: Discriminator(2, 16, 2, heads={"class": 0}), "head class"),
+    (lambda: AutoencoderEnergy(2, 16, 2, code=0), "code"),
+])
+def test_bad_sizes(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_empty_batches_are_refused():
+    with pytest.raises(ValueError, match="N >= 1"):
+        Discriminator(2, 16, 2)(torch.zeros(0, 2))
