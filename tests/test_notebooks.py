@@ -1,6 +1,7 @@
 """House rules for the chapter notebooks, checked without running them (nbval runs them)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,33 @@ def test_notebook_house_rules(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     assert f"chapters/{path.stem}" in TOC, f"{path.name} is not listed in _toc.yml"
     assert "{bibliography}" in "".join("".join(c["source"]) for c in cells), "no references"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_is_numbered_captioned_and_described(path):
+    # A cell that draws a figure carries a name (so it is numbered, "Fig. N.k"), a caption
+    # and alt text for readers who cannot see it (myst-nb cell metadata).
+    cells = json.loads(path.read_text())["cells"]
+    names = []
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code" or "plt.show()" not in "".join(cell["source"]):
+            continue
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        assert figure.get("name", "").startswith(f"fig-ch{int(path.name[:2])}-"), (
+            f"{path.name} cell {i}: figure needs mystnb.figure.name fig-ch{int(path.name[:2])}-...")
+        assert len(figure.get("caption", "")) > 20, f"{path.name} cell {i}: no caption"
+        assert len(image.get("alt", "")) > 20, f"{path.name} cell {i}: no alt text"
+        names.append(figure["name"])
+    assert len(names) == len(set(names)), f"{path.name}: figure names repeat: {names}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_follow_the_house_style(path):
+    text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    for title, body in re.findall(r"```\{exercise\}(.*)\n:label: [^\n]+\n\n([^\n]*)", text):
+        assert title.strip(), f"{path.name}: an exercise has no title"
+        assert re.match(r"\*(Derive|Implement|Experiment)\.\*", body), (
+            f"{path.name}: exercise {title.strip()!r} should open with *Derive.*, "
+            f"*Implement.* or *Experiment.*")
