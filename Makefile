@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup book test lint bench clean
+.PHONY: setup book book-without-solutions test lint bench clean colab colab-check
 
 setup: $(VENV)/.installed
 
@@ -19,15 +19,40 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 # share the cores then do not slow each other down tenfold.
 export OMP_NUM_THREADS ?= 1
 
+# The book, then its Colab edition with the book's outputs (_build/colab), which also replaces
+# each chapter page's .ipynb download (the MyST source would show raw directives in Jupyter).
 book: setup
 	TQDM_DISABLE=1 $(VENV)/bin/jupyter-book build . --warningiserror --keep-going
+	$(PY) tools/colab_edition.py --outputs-from _build/jupyter_execute
+	$(PY) tools/colab_edition.py --outputs-from _build/jupyter_execute --out _build/html/_sources
 	@echo "Open _build/html/index.html"
+
+# The instructors' build to hand to students: every solution removed (_build/without-solutions).
+# It shares the book's execution cache, so after `make book` it executes nothing again.
+book-without-solutions: setup
+	mkdir -p _build
+	$(PY) -c "import yaml, os; c = yaml.safe_load(open('_config.yml')); \
+	  c['sphinx']['config']['hide_solutions'] = True; \
+	  c['execute']['cache'] = os.path.abspath(c['execute']['cache']); \
+	  yaml.safe_dump(c, open('_build/config-without-solutions.yml', 'w'))"
+	TQDM_DISABLE=1 $(VENV)/bin/jupyter-book build . --config _build/config-without-solutions.yml \
+		--path-output _build/without-solutions --warningiserror --keep-going
+	@echo "Open _build/without-solutions/_build/html/index.html"
+
+# The Colab edition alone, without outputs: _build/colab/chapters/*.ipynb.
+colab: setup
+	$(PY) tools/colab_edition.py
+
+# Every chapter's Colab edition run as a student would: ganlib from a wheel, another torch, a
+# folder outside the repository (minutes: it installs a fresh environment).
+colab-check: setup
+	COLAB_CHAPTERS=all $(PY) -m pytest -q -s tests/test_colab.py -k fresh_environment
 
 # ganlib's unit tests, the notebooks' house rules, the rendered book in a browser (tests/), and
 # every chapter executed by nbval, each cell within 300 s.
 test: setup lint
-	TQDM_DISABLE=1 $(PY) -m pytest -q tests chapters --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=300
+	TQDM_DISABLE=1 $(PY) -m pytest -q -n 2 --dist loadfile tests chapters --nbval-lax \
+		--nbval-current-env --nbval-cell-timeout=300
 
 lint: setup
 	$(PY) -m ruff check .
