@@ -131,7 +131,7 @@ def _weights(w, n: int, what: str) -> np.ndarray:
     return w / w.sum()
 
 
-def wasserstein_ot(x, y, a=None, b=None) -> float:
+def wasserstein_ot(x, y, a=None, b=None, max_iter: int = 10_000_000) -> float:
     """Exact W1 between two weighted samples (N, d) and (M, d), by linear programming.
 
     W1 = min_gamma sum_ij gamma_ij ||x_i - y_j||_2  over gamma >= 0 with row sums a and
@@ -139,11 +139,15 @@ def wasserstein_ot(x, y, a=None, b=None) -> float:
     al., 2000). ``a`` and ``b`` are the weights of the points (non-negative; each is divided
     by its sum; default uniform), so the samples may differ in size. Solved exactly by the network
     simplex of POT (Flamary et al., 2021, ``ot.emd2``): a few thousand points per side take
-    about a second. POT is imported on first use.
+    about a second. POT is imported on first use. A solve that stops before optimality (after
+    ``max_iter`` simplex iterations, or for any other reason POT reports) raises RuntimeError
+    instead of returning the cost of a plan that is not optimal.
 
     Chapter 5, "Kantorovich-Rubinstein duality" and "The critic on the ring"; test:
     tests/test_wasserstein.py::test_wasserstein_ot.
     """
+    import warnings
+
     import ot
 
     x, y = as_numpy(x), as_numpy(y)
@@ -154,15 +158,26 @@ def wasserstein_ot(x, y, a=None, b=None) -> float:
     from scipy.spatial.distance import cdist
 
     a, b = _weights(a, len(x), "a"), _weights(b, len(y), "b")
-    return float(ot.emd2(a, b, cdist(x, y), numItermax=10_000_000))
+    with warnings.catch_warnings():  # POT warns and returns; we raise instead
+        warnings.simplefilter("ignore", UserWarning)
+        cost, log = ot.emd2(a, b, cdist(x, y), numItermax=max_iter, log=True)
+    if log["result_code"] != 1:  # 1 is POT's OPTIMAL
+        raise RuntimeError(f"POT's network simplex stopped before optimality (result code "
+                           f"{log['result_code']}: {log['warning']}); raise max_iter "
+                           f"(now {max_iter:,})")
+    return float(cost)
 
 
 def lipschitz_constant(points, values) -> float:
     """The Lipschitz constant of a function known on a finite set of points.
 
-    L = max_{i != j} |f(x_i) - f(x_j)| / ||x_i - x_j||_2   over distinct points (N, d).
+    L = max_{i != j} |f(x_i) - f(x_j)| / ||x_i - x_j||_2   over all pairs of points (N, d),
 
-    Divide a critic's values by it and the critic is 1-Lipschitz on these points, so by the
+    with 0 / 0 = 0, so a point may appear more than once with the same value. A point that
+    appears with two different values is not the graph of a function, and no finite constant
+    fits it: the result is then ``math.inf``.
+
+    Divide a critic's values by L and the critic is 1-Lipschitz on these points, so by the
     Kantorovich-Rubinstein duality (chapter 5) (mean f over P's points - mean f over Q's) / L
     is a lower bound on W1 between the two samples. In one dimension the maximum is taken
     over neighbours in sorted order only, which is exact: the slope between two far points is
@@ -181,15 +196,16 @@ def lipschitz_constant(points, values) -> float:
                          f"{f.shape}")
     if not (np.isfinite(x).all() and np.isfinite(f).all()):
         raise ValueError("points or values contain NaN or inf")
-    if x.shape[1] == 1:  # repeated points: compare the extremes of their values
+    if x.shape[1] == 1:  # group repeated points; each group must have one value
         order = np.argsort(x[:, 0], kind="stable")
         xs, fs = x[order, 0], f[order]
         u, start = np.unique(xs, return_index=True)
         if len(u) < 2:
-            return 0.0
+            return math.inf if fs.max() > fs.min() else 0.0
         lo, hi = np.minimum.reduceat(fs, start), np.maximum.reduceat(fs, start)
-        jump = np.maximum(np.abs(hi[1:] - lo[:-1]), np.abs(hi[:-1] - lo[1:]))
-        return float((jump / np.diff(u)).max())
+        if (hi > lo).any():  # one point, two values
+            return math.inf
+        return float((np.abs(np.diff(lo)) / np.diff(u)).max())
     from scipy.spatial.distance import cdist
 
     best = 0.0
@@ -198,6 +214,8 @@ def lipschitz_constant(points, values) -> float:
         dist = cdist(x[block], x)
         diff = np.abs(f[block, None] - f[None, :])
         distinct = dist > 0
+        if (diff[~distinct] > 0).any():  # one point, two values
+            return math.inf
         if distinct.any():
             best = max(best, float((diff[distinct] / dist[distinct]).max()))
     return best

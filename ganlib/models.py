@@ -54,8 +54,11 @@ def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU, spectral_norm: 
     """Linear layers of the given sizes with ``activation`` between them.
 
     No activation after the last layer unless ``last_activation``. With ``spectral_norm=True``
-    every weight matrix is divided by its largest singular value, estimated by one power
-    iteration per forward pass in training mode (Miyato et al., 2018; chapter 6).
+    every weight matrix is divided by an estimate of its largest singular value, one power
+    iteration per forward pass in training mode (Miyato et al., 2018): early in training a
+    layer's norm can still exceed 1 (chapter 6 measured 1.16). Chapter 6, "Spectral
+    normalisation"; test:
+    tests/test_models.py::test_spectral_norm_divides_by_the_largest_singular_value.
     """
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):

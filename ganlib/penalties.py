@@ -39,8 +39,9 @@ def _grad_norms(critic, x: torch.Tensor) -> torch.Tensor:
         shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
         raise ValueError(
             f"critic must return one score per sample, shape ({len(x)},) or ({len(x)}, 1), got "
-            f"{shape}; do not average over the batch (a mean changes the penalty by a factor "
-            "of N^2), and return only the score, not a tuple of heads"
+            f"{shape}; do not average over the batch (with the batch mean every gradient "
+            "shrinks by 1/N: R1 and R2 by N^2, and the other penalties no longer measure a "
+            "per-sample slope), and return only the score, not a tuple of heads"
         )
     if not scores.requires_grad:
         raise ValueError("the critic's scores do not depend differentiably on its input; a "
@@ -69,9 +70,10 @@ def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, one_sided: 
     two-sided (WGAN-GP, Gulrajani et al., 2017, Eq. 3):  E[(||grad D(x_hat)|| - 1)^2]
     one-sided (WGAN-LP, Petzka et al., 2018):             E[max(0, ||grad D(x_hat)|| - 1)^2]
 
-    The papers use lambda = 10. Norms are per sample, as in the papers.
+    The papers use lambda = 10. Norms are per sample, as in the papers (chapter 6, "One norm
+    per sample, not per batch", shows what a per-batch norm does instead).
 
-    Chapter 6 (in preparation); test:
+    Chapter 6, "WGAN-GP: two-sided, on interpolates" and "WGAN-LP: one-sided"; test:
     tests/test_penalties.py::test_linear_critic_has_gradient_norm_w_everywhere.
     """
     real, fake = _batch(real, "real"), _batch(fake, "fake")
@@ -91,11 +93,11 @@ def dragan_penalty(critic, real: torch.Tensor, scale: float = 0.5, k: float = 1.
     E_{x, delta}[(||grad D(x + delta)|| - k)^2],   delta ~ N(0, c^2 I),  c = scale * std(x)
 
     std(x) is the standard deviation of all the values in the real batch (at least two
-    samples); the paper uses lambda = 10 and k = 1. (The authors' code perturbs with scaled
-    uniform noise along a random fraction of the way instead; both keep the penalty in a
-    neighbourhood of the data.)
+    samples); the authors use lambda = 10 and k = 1. (Their code perturbs with uniform noise
+    on [0, 1) times 0.5 std(x) -- one-sided: every coordinate moves up -- along a random
+    fraction of the way; both keep the penalty in a neighbourhood of the data.)
 
-    Chapter 6 (in preparation); test:
+    Chapter 6, "DRAGAN: around the data"; test:
     tests/test_penalties.py::test_linear_critic_has_gradient_norm_w_everywhere.
     """
     real = _batch(real, "real", minimum=2)
@@ -109,7 +111,7 @@ def r1_penalty(critic, real: torch.Tensor) -> torch.Tensor:
 
     Added to D's loss as gamma/2 * R1.
 
-    Chapter 4, "Training f-GANs on the ring" (the toys' R1); chapter 6 (in preparation); test:
+    Chapter 4, "Training f-GANs on the ring"; chapter 6, "R1 and R2: zero-centred"; test:
     tests/test_penalties.py::test_quadratic_critic.
     """
     return _grad_norms(critic, _batch(real, "real")).pow(2).mean()
@@ -120,7 +122,7 @@ def r2_penalty(critic, fake: torch.Tensor) -> torch.Tensor:
 
     Added to D's loss as gamma/2 * R2.
 
-    Chapter 6 (in preparation); test:
+    Chapter 6, "R1 and R2: zero-centred"; test:
     tests/test_penalties.py::test_linear_critic_has_gradient_norm_w_everywhere.
     """
     return _grad_norms(critic, _batch(fake, "fake")).pow(2).mean()
@@ -175,7 +177,7 @@ def get(name: str, **params) -> Penalty:
 
     Raises ValueError for an unknown name (listing the valid ones) or unknown parameters.
 
-    Chapter 6 (in preparation); test: tests/test_penalties.py::test_registry.
+    Chapter 6, "In code"; test: tests/test_penalties.py::test_registry.
     """
     if name not in _FACTORIES:
         raise ValueError(f"unknown penalty {name!r}; choose one of: {', '.join(names())}")

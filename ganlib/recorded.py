@@ -6,15 +6,17 @@
 A chapter trains short runs live and shows the full-length ones from here. Each experiment is
 a set of named setups (a recipe, with changes) trained on some datasets over some seeds; its
 file in ganlib/results/ holds the command, the machine, the date and one row per run with the
-dataset's metrics and the training time. A run that meets a non-finite value keeps its last
-good weights, which are scored, and its row says where it stopped (``stopped_at``,
-``stopped_by``). Files ship with ganlib, so they load in Colab too.
+dataset's metrics and the training time (and, where an experiment names an ``extra``
+function, the numbers it computes from the trained GAN). A run that meets a non-finite value
+keeps its last good weights, which are scored, and its row says where it stopped
+(``stopped_at``, ``stopped_by``). Files ship with ganlib, so they load in Colab too.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import math
 import os
 import platform
 from pathlib import Path
@@ -22,11 +24,105 @@ from pathlib import Path
 import torch
 
 from ganlib import recipes
-from ganlib.train import TRAJECTORY_VERSION, NonFiniteLossError, build, evaluate, train
+from ganlib.train import EVAL_SEED, TRAJECTORY_VERSION, NonFiniteLossError, build, evaluate, train
 
 FOLDER = Path(__file__).with_name("results")
 
-# name -> setups {label: (recipe, changes)}, data {name: steps}, seeds
+
+def ring_geometry(gan, margin: float = 0.05) -> dict:
+    """Where a ring run's samples lie, and which way its critic's gradient points there.
+
+    On the 2,500 samples that evaluate() scores (seed EVAL_SEED), with R the ring's radius
+    and mu the mode nearest each sample x: the shares within 0.06 (three standard deviations)
+    and 0.2 of mu, and at R sin(pi/K) or more (as far as the midpoint between two of the K
+    neighbouring modes); the median of |x - mu|; the radial part of the blur (share with
+    | |x| - R | < 0.06, median | |x| - R |) and the angular part (arc R |angle(x) - angle(mu)|:
+    share < 0.06, median). Then the critic's gradient g = grad D(x), split along the unit
+    radius r and tangent t at x: for the samples whose offset (mu - x).t exceeds ``margin`` in
+    size, the share where g.t has the same sign (``tangential_agree``; ``tangential_count``
+    samples), and the same along r; the median of |g.t| / |g| over those samples, and the
+    median |g| over all samples (the critic's slope where the generator feels it). A field
+    that only pulls samples onto the circle, such as grad of -| |x| - R |, has
+    ``tangential_agree`` 0.
+
+    Chapter 5, "The clipped WGAN on the ring"; test:
+    tests/test_recorded.py::test_ring_geometry_on_known_samples_and_fields.
+    """
+    centers = gan.data.centers.detach().cpu().float()
+    radius, k = centers.norm(dim=1).mean().item(), len(centers)
+    fake = gan.sample(2500, seed=EVAL_SEED)
+    dist, nearest = torch.cdist(fake, centers).min(1)
+    to_mode, r = centers[nearest] - fake, fake.norm(dim=1)
+    r_hat = fake / r[:, None]
+    t_hat = torch.stack([-r_hat[:, 1], r_hat[:, 0]], 1)
+    x = fake.to(gan.device, copy=True).requires_grad_(True)
+    grad = torch.autograd.grad(gan.D(x).sum(), x)[0].detach().cpu()
+    turn = torch.atan2(fake[:, 1], fake[:, 0]) - torch.atan2(centers[nearest, 1],
+                                                             centers[nearest, 0])
+    arc = radius * (torch.remainder(turn + math.pi, 2 * math.pi) - math.pi).abs()
+    out = {"within_0.06": (dist <= 0.06).float().mean(), "within_0.2": (dist < 0.2).float().mean(),
+           "beyond_midpoint": (dist >= radius * math.sin(math.pi / k)).float().mean(),
+           "median_distance": dist.median(),
+           "on_circle_0.06": ((r - radius).abs() < 0.06).float().mean(),
+           "median_radial_offset": (r - radius).abs().median(),
+           "on_mode_angle_0.06": (arc < 0.06).float().mean(), "median_arc_offset": arc.median(),
+           "median_grad_norm": grad.norm(dim=1).median()}
+    for name, unit in (("tangential", t_hat), ("radial", r_hat)):
+        offset, along = (to_mode * unit).sum(1), (grad * unit).sum(1)
+        chosen = offset.abs() > margin
+        out[f"{name}_count"] = int(chosen.sum())
+        out[f"{name}_agree"] = (offset * along > 0)[chosen].float().mean()
+        if name == "tangential":
+            out["tangential_fraction"] = (along.abs() / grad.norm(dim=1))[chosen].median()
+    return {key: v if isinstance(v, int) else float(f"{float(v):.6g}") for key, v in out.items()}
+
+
+def gradient_norms(gan, n: int = 2500) -> dict:
+    """How steep a trained run's discriminator is at real, generated and interpolated points.
+
+    On n data samples (seed 0), the n samples that evaluate() scores (seed EVAL_SEED) and
+    their interpolates e x + (1 - e) G(z), e ~ U[0, 1] (seed 1): the 10th, 50th and 90th
+    percentiles of the per-sample norm ||grad_x D(x)|| at each (``grad_real_p50`` etc.).
+    On the first 1,000 (or n) real and generated samples: the gap mean D(real) - mean D(fake)
+    (``critic_gap``), D's Lipschitz constant on those 2,000 points in float64
+    (``critic_lipschitz``, metrics.lipschitz_constant) and the exact W1 between them
+    (``w1``, metrics.wasserstein_ot). D is evaluated in eval mode (a spectrally normalised
+    layer then uses its stored power-iteration vectors and does not update them).
+
+    Chapter 6, "On the ring and the grid"; test:
+    tests/test_penalties_chapter.py::test_gradient_norms_of_a_bowl_critic.
+    """
+    import copy
+
+    from ganlib import metrics
+
+    dev, D = gan.device, gan.D
+    real = gan.data.sample(n, torch.Generator(device=dev).manual_seed(0))
+    fake = gan.sample(n, seed=EVAL_SEED).to(dev)
+    eps = torch.rand(n, 1, device=dev, generator=torch.Generator(device=dev).manual_seed(1))
+    was_training, out = D.training, {}
+    D.eval()
+    try:
+        between = eps * real + (1 - eps) * fake
+        for name, x in (("real", real), ("fake", fake), ("interpolate", between)):
+            x = x.detach().clone().requires_grad_(True)
+            norms = torch.autograd.grad(D(x).sum(), x)[0].norm(dim=1).detach().cpu().double()
+            for q in (10, 50, 90):
+                out[f"grad_{name}_p{q}"] = torch.quantile(norms, q / 100)
+        m, D64 = min(n, 1000), copy.deepcopy(D).to("cpu", torch.float64)
+        both = torch.cat([real[:m], fake[:m]]).detach().cpu().double()
+        with torch.no_grad():
+            values = D64(both)
+        out["critic_gap"] = values[:m].mean() - values[m:].mean()
+        out["critic_lipschitz"] = metrics.lipschitz_constant(both, values)
+        out["w1"] = metrics.wasserstein_ot(both[:m], both[m:])
+    finally:
+        D.train(was_training)
+    return {key: round(float(v), 6) for key, v in out.items()}
+
+
+# name -> setups {label: (recipe, changes)}, data {name: steps}, seeds, and optionally
+# extra: a function of the trained GAN returning {column: number}, stored in each run's row
 EXPERIMENTS = {
     "lsgan-codings": dict(
         setups={
@@ -73,11 +169,27 @@ EXPERIMENTS = {
         setups={f"c = {c:g}": ("wgan", {"clip": c}) for c in (0.001, 0.01, 0.1)},
         data={"ring": 2000},
         seeds=[0, 1, 2, 3, 4],
+        extra=ring_geometry,
     ),
     "wgan-clipping-long": dict(  # chapter 5: the clipped WGAN (c = 0.01), three times longer
         setups={"c = 0.01": ("wgan", {})},
         data={"ring": 6000},
         seeds=[0, 1, 2],
+        extra=ring_geometry,
+    ),
+    "penalties": dict(  # chapter 6: each regulariser's recipe, with its toy adjustment
+        setups={"wgan-gp": ("wgan-gp", {}), "wgan-lp": ("wgan-lp", {}),
+                "dragan": ("dragan", {}), "r1": ("r1", {}), "hinge, SN": ("hinge", {})},
+        data={"ring": 2000, "grid": 2000},
+        seeds=[0, 1, 2],
+        extra=gradient_norms,
+    ),
+    "wgan-gp-paper": dict(  # chapter 6: WGAN-GP on the ring with the paper's lambda or beta1
+        setups={"lambda = 10": ("wgan-gp", {"penalty_weight": 10.0}),
+                "beta1 = 0": ("wgan-gp", {"betas": (0.0, 0.9)})},
+        data={"ring": 2000},
+        seeds=[0, 1, 2],
+        extra=gradient_norms,
     ),
 }
 
@@ -108,9 +220,10 @@ def record(name: str, folder: Path | str = FOLDER, device: str = "auto") -> dict
                     train(gan, progress=False)
                 except NonFiniteLossError as err:  # the last good weights are kept: score them
                     stopped = {"stopped_at": err.step, "stopped_by": err.which}
+                extra = spec["extra"](gan) if spec.get("extra") else {}
                 rows.append({"data": data, "setup": label, "seed": seed, "steps": steps,
                              "seconds": round(gan.history.seconds, 1), **evaluate(gan),
-                             **stopped})
+                             **stopped, **extra})
     result = {"experiment": name, "command": f"python -m ganlib record {name}",
               "machine": machine(), "date": datetime.date.today().isoformat(),
               "trajectory_version": TRAJECTORY_VERSION, "runs": rows}

@@ -55,8 +55,7 @@ class Term:
 def penalty(name: str, weight: float, **params) -> Term:
     """A penalty on D, e.g. ``penalty("gp", 10.0)``; its critic is D(., c) with the step's c.
 
-    Chapter 6 (in preparation); test:
-    tests/test_train.py::test_penalty_params_reach_the_penalty.
+    Chapter 6, "In code"; test: tests/test_train.py::test_penalty_params_reach_the_penalty.
     """
     pen = penalties.get(name, **params)
 

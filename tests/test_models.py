@@ -69,3 +69,16 @@ def test_bad_sizes(make, message):
 def test_empty_batches_are_refused():
     with pytest.raises(ValueError, match="N >= 1"):
         Discriminator(2, 16, 2)(torch.zeros(0, 2))
+
+
+def test_spectral_norm_divides_by_the_largest_singular_value():
+    torch.manual_seed(0)
+    D = Discriminator(2, 16, 2, spectral_norm=True)
+    x = torch.randn(8, 2)
+    for _ in range(50):  # each training-mode forward pass runs one power iteration
+        D(x)
+    D.eval()
+    linears = [m for m in D.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 3
+    for layer in linears:  # the normalised weight has largest singular value 1
+        assert torch.linalg.matrix_norm(layer.weight, ord=2).item() == pytest.approx(1.0, abs=1e-3)

@@ -33,13 +33,43 @@ def test_linear_critic_has_gradient_norm_w_everywhere(batch, scale):
     assert penalties.r2_penalty(critic, fake).item() == pytest.approx(scale**2)
 
 
+def expected_with_a_bowl(real, fake, seed):
+    """Every penalty of the bowl 1/2 ||x||^2 (gradient x, norm ||x||), computed independently.
+
+    The interpolation weights and DRAGAN's noise are drawn again from a generator seeded as the
+    one the penalty is given, so each expectation is on the same points as the penalty's.
+    """
+    eps = torch.rand(len(real), 1, generator=torch.Generator().manual_seed(seed))
+    between = (eps * real + (1 - eps) * fake).norm(dim=1)
+    noise = torch.randn(real.shape, generator=torch.Generator().manual_seed(seed))
+    perturbed = (real + 0.5 * real.std() * noise).norm(dim=1)
+    return {"gp": ((between - 1) ** 2).mean(), "lp": ((between - 1).clamp(min=0) ** 2).mean(),
+            "dragan": ((perturbed - 1) ** 2).mean(), "r1": (real.norm(dim=1) ** 2).mean(),
+            "r2": (fake.norm(dim=1) ** 2).mean()}
+
+
 def test_quadratic_critic(batch):
-    real, _ = batch
-    # grad of 1/2 ||x||^2 is x: R1 = E ||x||^2; with real == fake every interpolate is x.
-    assert penalties.r1_penalty(quadratic_critic, real).item() == pytest.approx(
-        (real**2).sum(1).mean().item(), rel=1e-6)
-    gp = penalties.gradient_penalty(quadratic_critic, real, real.clone()).item()
-    assert gp == pytest.approx(((real.norm(dim=1) - 1) ** 2).mean().item(), rel=1e-6)
+    real, fake = (x / 2 for x in batch)  # norms on both sides of 1
+    expected = expected_with_a_bowl(real, fake, seed=5)
+    computed = {
+        "gp": penalties.gradient_penalty(quadratic_critic, real, fake,
+                                         generator=torch.Generator().manual_seed(5)),
+        "lp": penalties.gradient_penalty(quadratic_critic, real, fake, one_sided=True,
+                                         generator=torch.Generator().manual_seed(5)),
+        "dragan": penalties.dragan_penalty(quadratic_critic, real,
+                                           generator=torch.Generator().manual_seed(5)),
+        "r1": penalties.r1_penalty(quadratic_critic, real),
+        "r2": penalties.r2_penalty(quadratic_critic, fake),
+    }
+    for name, value in computed.items():
+        assert value.item() == pytest.approx(expected[name].item(), rel=1e-6), name
+    # the check can fail: the norms differ between the batches and between the points
+    at_real_only = ((real.norm(dim=1) - 1) ** 2).mean().item()  # a GP that ignored fake
+    at_fake_only = ((fake.norm(dim=1) - 1) ** 2).mean().item()
+    for wrong in (at_real_only, at_fake_only):
+        assert abs(wrong / expected["gp"].item() - 1) > 0.2, (wrong, expected["gp"])
+    assert abs(expected["r1"] / expected["r2"] - 1) > 0.2
+    assert abs(expected["lp"] / expected["gp"] - 1) > 0.05  # some norms below 1, some above
 
 
 def test_penalty_gradients_reach_the_critic(batch):
@@ -116,13 +146,14 @@ def test_empty_and_too_small_batches(batch):
 def test_registry(batch):
     real, fake = batch
     assert penalties.names() == ["gp", "lp", "dragan", "r1", "r2"]
-    w = torch.tensor([1.0, -2.0, 2.0]) / 3 * 2.0  # ||w|| = 2
-    critic = linear_critic(w)
-    expected = {"gp": 1.0, "lp": 1.0, "dragan": 1.0, "r1": 4.0, "r2": 4.0}
+    expected = expected_with_a_bowl(real / 2, fake / 2, seed=7)
     for name, value in expected.items():
-        assert penalties.get(name)(critic, real, fake).item() == pytest.approx(value, rel=1e-5)
-    assert penalties.get("dragan", k=2.0)(critic, real, fake).item() == pytest.approx(0.0,
-                                                                                      abs=1e-6)
+        computed = penalties.get(name)(quadratic_critic, real / 2, fake / 2,
+                                       generator=torch.Generator().manual_seed(7))
+        assert computed.item() == pytest.approx(value.item(), rel=1e-6), name
+    w = torch.tensor([1.0, -2.0, 2.0]) / 3 * 2.0  # a linear critic of slope ||w|| = 2: k reaches
+    assert penalties.get("dragan", k=2.0)(linear_critic(w), real, fake).item() == pytest.approx(
+        0.0, abs=1e-6)
     with pytest.raises(ValueError, match="unknown penalty 'gq'; choose one of: gp"):
         penalties.get("gq")
     with pytest.raises(ValueError, match="bad parameters"):

@@ -55,6 +55,17 @@ def test_wasserstein_ot():
     assert metrics.wasserstein_ot([[0.0], [5.0]], [[1.0]], [1.0, 0.0]) == pytest.approx(1.0)
 
 
+def test_wasserstein_ot_refuses_a_plan_that_is_not_optimal():
+    """POT stops after max_iter simplex iterations and returns a non-optimal cost (with a
+    warning only); wasserstein_ot raises instead, and a normal solve is optimal."""
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) + 0.3
+    exact = metrics.wasserstein_exact(x, y)
+    assert metrics.wasserstein_ot(x, y) == pytest.approx(exact, rel=1e-12)
+    with pytest.raises(RuntimeError, match="max_iter"):
+        metrics.wasserstein_ot(x, y, max_iter=5)
+
+
 def test_wasserstein_ot_refuses_bad_input():
     x = np.zeros((3, 2))
     for y, a, b in ((np.zeros((3, 3)), None, None), (np.zeros(3), None, None),
@@ -79,19 +90,34 @@ def test_lipschitz_constant():
         mask = dist > 0
         assert metrics.lipschitz_constant(pts, f) == pytest.approx(
             (diff[mask] / dist[mask]).max(), rel=1e-12)
-    # |x| in 1-D: slope 1; a 1-D array of points is accepted. A repeated point counts with
-    # all its values, in either order (here the steepest pair is (0, 5) to (1, 1)).
+    # |x| in 1-D: slope 1; a 1-D array of points is accepted.
     t = np.linspace(-2, 2, 41)
     assert metrics.lipschitz_constant(t, np.abs(t)) == pytest.approx(1.0)
-    for values in ([0.0, 5.0, 1.0], [5.0, 0.0, 1.0]):
-        assert metrics.lipschitz_constant(np.array([0.0, 0.0, 1.0]), values) == 4.0
+    # A point may repeat with the same value (0 / 0 counts as 0), in any order.
     for d in (1, 2):
         rep = rng.integers(0, 5, size=(200, d)).astype(float)  # many repeated points
-        f = rng.normal(size=200)
+        f = np.cos(rep).sum(1) + rep[:, 0] ** 2  # one value per point
         diff = np.abs(f[:, None] - f[None, :])
         dist = np.linalg.norm(rep[:, None] - rep[None, :], axis=2)
         assert metrics.lipschitz_constant(rep, f) == pytest.approx(
             (diff[dist > 0] / dist[dist > 0]).max(), rel=1e-12)
+    assert metrics.lipschitz_constant(np.zeros((3, 2)), [2.0, 2.0, 2.0]) == 0.0
+    assert metrics.lipschitz_constant(np.zeros(3), [2.0, 2.0, 2.0]) == 0.0
     with pytest.raises(ValueError):
         metrics.lipschitz_constant(np.zeros((3, 2)), np.zeros(4))
-    assert math.isfinite(metrics.lipschitz_constant(np.zeros((2, 2)), [0.0, 1.0]))
+
+
+def test_lipschitz_constant_of_one_point_with_two_values_is_infinite():
+    """No finite constant fits a point that carries two values: inf, in 1-D and 2-D, whether
+    or not other points are distinct and wherever the repeated point is."""
+    assert metrics.lipschitz_constant(np.zeros((2, 2)), [0.0, 1.0]) == math.inf
+    assert metrics.lipschitz_constant(np.zeros(2), [0.0, 1.0]) == math.inf
+    for values in ([0.0, 5.0, 1.0], [5.0, 0.0, 1.0]):
+        assert metrics.lipschitz_constant(np.array([0.0, 0.0, 1.0]), values) == math.inf
+    rng = np.random.default_rng(2)
+    pts = rng.normal(size=(2000, 2))  # more than one block of 1,024 rows
+    pts[1500] = pts[7]
+    f = pts.sum(1)
+    assert metrics.lipschitz_constant(pts, f) == pytest.approx(math.sqrt(2))
+    f[1500] += 1e-9
+    assert metrics.lipschitz_constant(pts, f) == math.inf
