@@ -34,6 +34,8 @@ book-without-solutions: setup
 	$(PY) -c "import yaml, os; c = yaml.safe_load(open('_config.yml')); \
 	  c['sphinx']['config']['hide_solutions'] = True; \
 	  c['execute']['cache'] = os.path.abspath(c['execute']['cache']); \
+	  e = c['sphinx']['local_extensions']; \
+	  c['sphinx']['local_extensions'] = {k: os.path.abspath(v) for k, v in e.items()}; \
 	  yaml.safe_dump(c, open('_build/config-without-solutions.yml', 'w'))"
 	TQDM_DISABLE=1 $(VENV)/bin/jupyter-book build . --config _build/config-without-solutions.yml \
 		--path-output _build/without-solutions --warningiserror --keep-going

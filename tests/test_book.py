@@ -188,6 +188,9 @@ def test_build_without_solutions_hides_every_solution(built, tmp_path):
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["sphinx"]["config"]["hide_solutions"] = True
     config["execute"]["cache"] = str(ROOT / config["execute"]["cache"])
+    # Paths in a config file are read relative to it: make them absolute.
+    extensions = config["sphinx"]["local_extensions"]
+    config["sphinx"]["local_extensions"] = {k: str(ROOT / v) for k, v in extensions.items()}
     path = tmp_path / "config.yml"
     path.write_text(yaml.safe_dump(config))
     done = jupyter_book("--config", str(path), "--path-output", str(tmp_path / "out"))
