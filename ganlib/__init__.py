@@ -2,12 +2,13 @@
 
 Modules, each short enough to read next to its chapter:
 losses, fdiv, penalties, terms, conditioning, recipes, models, data, train, metrics, plot,
-recorded.
+recorded, dynamics.
 """
 
 from ganlib import (
     conditioning,
     data,
+    dynamics,
     fdiv,
     losses,
     metrics,
@@ -19,5 +20,5 @@ from ganlib import (
 )
 
 __version__ = "0.2.0"
-__all__ = ["conditioning", "data", "fdiv", "losses", "metrics", "models", "penalties",
+__all__ = ["conditioning", "data", "dynamics", "fdiv", "losses", "metrics", "models", "penalties",
            "recipes", "terms", "train"]

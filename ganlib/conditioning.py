@@ -11,7 +11,8 @@ returning :class:`Inputs`, so the training loop reads the same for every recipe:
 - :class:`LatentCodes`: InfoGAN's codes, a categorical c_1 ~ Cat(K) and continuous
   c_2 ~ U[-1, 1]^k (Chen et al., 2016, Sec. 7), given to G only.
 
-Chapters 8 (labels) and 9 (codes) use them; tests: tests/test_train.py.
+Chapter 8, "In code", uses the labels, chapter 9, "Codes that the generator must keep", the
+codes; tests: tests/test_train.py, tests/test_infogan.py.
 """
 
 from __future__ import annotations
@@ -86,20 +87,26 @@ class ClassLabels:
 
 
 class LatentCodes:
-    """InfoGAN: G(z, [onehot(c_1), c_2]) with c_1 ~ Cat(categorical), c_2 ~ U[-1, 1]^continuous."""
+    """InfoGAN: G(z, [onehot(c_1), c_2]) with c_1 ~ Cat(categorical), c_2 ~ U[-1, 1]^continuous.
+
+    ``real_labels=True`` also hands the real batch's class labels to the step (``labels``), for
+    the supervised ``code_labels`` term of :mod:`ganlib.terms`; the draws are the same.
+    """
 
     name, d_dim = "codes", 0
 
-    def __init__(self, categorical: int = 10, continuous: int = 2):
+    def __init__(self, categorical: int = 10, continuous: int = 2, real_labels: bool = False):
         if categorical < 0 or continuous < 0 or categorical + continuous == 0:
             raise ValueError("InfoGAN needs at least one code: categorical > 0 or continuous > 0")
         self.categorical, self.continuous = categorical, continuous
         self.g_dim = categorical + continuous
+        self.real_labels = bool(real_labels)
 
     def draw(self, data, n: int, z_dim: int, generator=None, real: bool = True) -> Inputs:
-        x = data.sample(n, generator) if real else None
+        x, y = data.sample_labeled(n, generator) if real and self.real_labels else (
+            data.sample(n, generator) if real else None, None)
         inputs = self.latent(n, z_dim, _device(data), generator)
-        inputs.real = x
+        inputs.real, inputs.labels = x, y
         return inputs
 
     def latent(self, n: int, z_dim: int, device, generator=None, labels=None) -> Inputs:

@@ -8,6 +8,10 @@
   continuous 1-D manifold with no modes to count (this book's choice; no paper fixes one).
 - ``digits``: the 1,797 8x8 handwritten digits that ship with scikit-learn, flattened to 64
   values scaled from [0, 16] to [-1, 1], with their labels 0-9.
+- ``mnist``: the 28x28 MNIST digits (LeCun et al., 1998), flattened to 784 values scaled from
+  [0, 255] to [-1, 1], read with NumPy from the four IDX files in a folder (an argument, or the
+  GANLIB_MNIST environment variable). Nothing is downloaded unless :func:`fetch_mnist` is
+  called, which needs torchvision.
 
 Mixtures and digits also have ``num_classes`` and ``sample_labeled(n, generator=None)``, a
 batch with its labels (the mixture component, or the digit), for conditional GANs.
@@ -20,8 +24,12 @@ Chapter 1 introduces the ring; tests: tests/test_data_metrics.py.
 
 from __future__ import annotations
 
+import gzip
 import math
+import os
+from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -161,23 +169,121 @@ class Digits:
         return f"Digits(n={len(self.images)}, dim=64, range=[-1, 1])"
 
 
+MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+               "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path) -> np.ndarray:
+    """An IDX file (LeCun et al.'s MNIST format; gzipped if the name ends in .gz) as an array.
+
+    Layout: two zero bytes, a type code (0x08 = unsigned byte), the number of dimensions d,
+    then d big-endian 32-bit sizes, then the values, big-endian, row-major (LeCun et al., 1998,
+    the MNIST page). Chapter 9, "MNIST as a switch"; test:
+    tests/test_mnist.py::test_idx_round_trip_and_bad_files.
+    """
+    path = Path(path)
+    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file (it must start with 0, 0, a type code)")
+    ndim, dtype = raw[3], np.dtype(_IDX_TYPES[raw[2]])
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", ndim, 4))
+    expected = 4 + 4 * ndim + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected:
+        raise ValueError(f"{path} holds {len(raw)} bytes; its header {shape} asks for {expected}")
+    return np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _find(directory: Path, stem: str) -> Path:
+    for folder in (directory, directory / "MNIST" / "raw", directory / "raw"):
+        for name in (stem, stem + ".gz"):
+            if (folder / name).exists():
+                return folder / name
+    raise FileNotFoundError(f"no {stem}(.gz) in {directory} (nor in its MNIST/raw or raw)")
+
+
+def mnist_directory(directory=None) -> Path | None:
+    """The folder given, else $GANLIB_MNIST, else None."""
+    directory = directory or os.environ.get("GANLIB_MNIST")
+    return Path(directory).expanduser() if directory else None
+
+
+class MNIST(Digits):
+    """MNIST: ``images`` (N, 784) in [-1, 1] and ``labels`` (N,), read from IDX files.
+
+    ``directory`` (or $GANLIB_MNIST) holds train-images-idx3-ubyte and train-labels-idx1-ubyte
+    (and t10k-* for ``split="test"``), gzipped or not, directly or in MNIST/raw as torchvision
+    leaves them. ``image_shape`` is (28, 28). Chapter 9, "MNIST as a switch"; test:
+    tests/test_mnist.py::test_mnist_reads_a_fixture_and_samples_from_it.
+    """
+
+    name = "mnist"
+    dim = 784
+    image_shape = (28, 28)
+
+    def __init__(self, directory=None, split: str = "train", images=None, labels=None):
+        if images is None:
+            if split not in MNIST_FILES:
+                raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+            folder = mnist_directory(directory)
+            if folder is None:
+                raise FileNotFoundError("MNIST needs its IDX files: pass directory=... or set "
+                                        "GANLIB_MNIST (ganlib.data.fetch_mnist downloads them)")
+            x, y = (read_idx(_find(folder, stem)) for stem in MNIST_FILES[split])
+            if x.ndim != 3 or x.shape[1:] != self.image_shape or y.shape != (len(x),):
+                raise ValueError(f"expected images (N, 28, 28) and labels (N,), got {x.shape} "
+                                 f"and {y.shape}")
+            images = torch.from_numpy(x.reshape(len(x), -1).astype(np.float32) / 127.5 - 1)
+            labels = torch.from_numpy(y.astype(np.int64))
+            directory = str(folder)
+        self.images, self.labels = images, labels
+        self.directory, self.split = directory, split
+        self.spec = {"name": "mnist", "split": split}
+
+    def to(self, device) -> MNIST:
+        return MNIST(self.directory, self.split, self.images.to(device), self.labels.to(device))
+
+    def __repr__(self) -> str:
+        return f"MNIST(n={len(self.images)}, dim=784, range=[-1, 1], split={self.split!r})"
+
+
+def fetch_mnist(directory) -> Path:
+    """Download MNIST's IDX files into ``directory`` with torchvision, if it is installed.
+
+    Returns the folder to pass to :class:`MNIST` (torchvision leaves the files in its
+    MNIST/raw, where :class:`MNIST` looks). Raises ImportError, saying so, without torchvision
+    (it does not import beside every torch build). Chapter 9, "MNIST as a switch"; it needs the
+    network, so no test calls it: tests/test_mnist.py tests what it leaves, read from MNIST/raw.
+    """
+    try:
+        from torchvision.datasets import MNIST as TorchvisionMNIST
+    except Exception as err:  # ImportError, or a torchvision built for another torch
+        raise ImportError(f"fetching MNIST needs torchvision ({type(err).__name__}: {err}); "
+                          "download the four IDX files by hand instead") from None
+    for train in (True, False):
+        TorchvisionMNIST(str(directory), train=train, download=True)
+    return Path(directory)
+
+
 _BUILDERS = {"ring": ring, "grid": grid, "spiral": Spiral, "digits": Digits}
+_NEEDS_FILES = {"mnist": MNIST}  # get() builds it; names() lists only what needs no files
 
 
 def names() -> list[str]:
-    """Every dataset name that :func:`get` accepts."""
+    """The datasets that need no files (:func:`get` also accepts "mnist", given its files)."""
     return list(_BUILDERS)
 
 
 def get(name: str, device=None, **kwargs):
-    """The dataset called ``name`` (ring, grid, spiral, digits), moved to ``device``.
+    """The dataset called ``name`` (ring, grid, spiral, digits, mnist), moved to ``device``.
 
     ``kwargs`` are the builder's parameters, e.g. ``get("ring", modes=6)``.
     """
-    if name not in _BUILDERS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(names())}")
+    builders = {**_BUILDERS, **_NEEDS_FILES}
+    if name not in builders:
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(builders)}")
     try:
-        data = _BUILDERS[name](**kwargs)
+        data = builders[name](**kwargs)
     except TypeError as err:
         raise ValueError(f"bad parameters {kwargs} for dataset {name!r}: {err}") from None
     return data.to(device) if device is not None else data

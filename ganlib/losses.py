@@ -183,8 +183,14 @@ def hinge_d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """Hinge discriminator loss (Geometric GAN, Lim & Ye 2017; SN-GAN, Miyato et al. 2018).
 
     d = E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]
+      = 2 + E[max(D(G(z)), -1)] - E[min(D(x), 1)]
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_wgan_and_hinge.
+    the WGAN critic loss on outputs clipped at the margins +-1, plus 2. Pointwise the optimal D
+    is sign(p_data - p_g), and min d = 2 - 2 TV(p_data, p_g).
+
+    Chapter 7, "The optimal hinge discriminator" and "Hinge and the WGAN critic"; tests:
+    tests/test_losses.py::test_wgan_and_hinge,
+    tests/test_losses.py::test_hinge_is_wgan_clipped_at_the_margin.
     """
     real, fake = _scores(real, "real"), _scores(fake, "fake")
     return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
@@ -195,7 +201,9 @@ def hinge_g_loss(fake: torch.Tensor) -> torch.Tensor:
 
     g = -E[D(G(z))]
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_wgan_and_hinge.
+    the WGAN generator loss: only D's training differs between hinge and WGAN.
+
+    Chapter 7, "Hinge and the WGAN critic"; test: tests/test_losses.py::test_wgan_and_hinge.
     """
     fake = _scores(fake, "fake")
     return -fake.mean()
@@ -221,9 +229,9 @@ def ebgan_d_loss(real: torch.Tensor, fake: torch.Tensor, margin: float = 1.0) ->
     d = E[D(x)] + E[relu(m - D(G(z)))]
 
     D(.) is a non-negative energy (low on data). m is the margin; the paper tunes it per
-    dataset. Default m=1.
+    dataset. Default m=1. Pointwise the optimal energy is m [p_data < p_g].
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_ebgan.
+    Chapter 7, "The energy and the margin"; test: tests/test_losses.py::test_ebgan.
     """
     real, fake = _energies(real, "real"), _energies(fake, "fake")
     return real.mean() + F.relu(margin - fake).mean()
@@ -232,7 +240,7 @@ def ebgan_d_loss(real: torch.Tensor, fake: torch.Tensor, margin: float = 1.0) ->
 def ebgan_g_loss(fake: torch.Tensor) -> torch.Tensor:
     """Energy-based GAN generator loss (Zhao et al., 2017, Eq. 2): g = E[D(G(z))].
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_ebgan.
+    Chapter 7, "The energy and the margin"; test: tests/test_losses.py::test_ebgan.
     """
     return _energies(fake, "fake").mean()
 
@@ -245,7 +253,7 @@ def pulling_away_term(embeddings: torch.Tensor) -> torch.Tensor:
     ``embeddings`` (N, ...) are the encoder's codes S of a generated batch; N >= 2.
     The generator adds lambda_PT * PT to its loss (the paper uses lambda_PT = 0.1).
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_pulling_away_term.
+    Chapter 7, "The pulling-away term"; test: tests/test_losses.py::test_pulling_away_term.
     """
     if embeddings.dim() < 2 or embeddings.shape[0] < 2:
         raise ValueError(
@@ -315,8 +323,13 @@ def relativistic_d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     d = E[softplus(D(G(z_i)) - D(x_i))] = -E[log sigma(D(x_i) - D(G(z_i)))]
 
     over pairs (x_i, z_i): D learns that a real sample is more realistic than a fake one.
+    As the official code of both papers computes it. Only differences of D count: its minimum
+    over D is reached at D = log(p_data / p_g) + c for every constant c, and (where both
+    densities are positive) only there.
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_relativistic_losses.
+    Chapter 7, "RSGAN and RpGAN: pairs" and "The optimal relativistic discriminator"; tests:
+    tests/test_losses.py::test_relativistic_losses,
+    tests/test_losses.py::test_relativistic_optimum_is_the_log_ratio_plus_any_constant.
     """
     real, fake = _pairs(real, fake)
     return F.softplus(fake - real).mean()
@@ -327,9 +340,11 @@ def relativistic_g_loss(fake: torch.Tensor, real: torch.Tensor | None = None) ->
 
     g = E[softplus(D(x_i) - D(G(z_i)))]
 
-    G needs the real outputs: it makes its samples look more realistic than real ones.
+    G needs the real outputs: it makes its samples look more realistic than real ones. Its
+    gradient with respect to D(G(z_i)) is -sigma(D(x_i) - D(G(z_i))) / N: near -1/N where D
+    wins, unlike the saturating loss's.
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_relativistic_losses.
+    Chapter 7, "The generator's gradient"; test: tests/test_losses.py::test_relativistic_losses.
     """
     if real is None:
         raise ValueError("the relativistic generator loss needs the real outputs too: "
@@ -343,7 +358,12 @@ def relativistic_average_d_loss(real: torch.Tensor, fake: torch.Tensor) -> torch
 
     d = E_x[softplus(-(D(x) - E_z D(G(z))))] + E_z[softplus(D(G(z)) - E_x D(x))]
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_relativistic_losses.
+    The batch means stand for the expectations. The paper's sum; the official code
+    (AlexiaJM/RelativisticGAN, GAN_losses_iter.py) halves it, which changes no minimiser.
+    Its optimal D is not the log-ratio in general.
+
+    Chapter 7, "RaGAN: against the other batch's mean"; test:
+    tests/test_losses.py::test_relativistic_losses.
     """
     real, fake = _scores(real, "real"), _scores(fake, "fake")
     return F.softplus(fake.mean() - real).mean() + F.softplus(fake - real.mean()).mean()
@@ -354,7 +374,10 @@ def relativistic_average_g_loss(fake: torch.Tensor, real: torch.Tensor | None = 
 
     g = E_z[softplus(-(D(G(z)) - E_x D(x)))] + E_x[softplus(D(x) - E_z D(G(z)))]
 
-    Chapter 7 (in preparation); test: tests/test_losses.py::test_relativistic_losses.
+    The second term reaches G through the mean E_z D(G(z)).
+
+    Chapter 7, "RaGAN: against the other batch's mean" and "The generator's gradient"; test:
+    tests/test_losses.py::test_relativistic_losses.
     """
     if real is None:
         raise ValueError("the relativistic generator loss needs the real outputs too: "
@@ -374,7 +397,8 @@ def auxiliary_class_loss(class_logits: torch.Tensor, labels: torch.Tensor) -> to
     ``class_logits`` (N, K) raw class scores, ``labels`` (N,) integer classes. Both D (on real
     and fake) and G (on fake) minimise it.
 
-    Chapter 8 (in preparation); test: tests/test_losses.py::test_auxiliary_losses.
+    Chapter 8, "The auxiliary classifier: AC-GAN"; test:
+    tests/test_losses.py::test_auxiliary_losses.
     """
     if class_logits.dim() != 2 or labels.dim() != 1 or labels.shape[0] != class_logits.shape[0]:
         raise ValueError(
@@ -392,7 +416,8 @@ def info_categorical_loss(code_logits: torch.Tensor, codes: torch.Tensor) -> tor
     Minimising L maximises the lower bound L_I = H(c) - L <= I(c; G(z, c)).
     ``code_logits`` (N, K), ``codes`` (N,) integer codes.
 
-    Chapter 9 (in preparation); test: tests/test_losses.py::test_auxiliary_losses.
+    Chapter 9, "Categorical and continuous codes"; test:
+    tests/test_losses.py::test_auxiliary_losses.
     """
     return auxiliary_class_loss(code_logits, codes)
 
@@ -409,9 +434,10 @@ def info_gaussian_loss(
 
     With a *fixed* standard deviation (``log_std`` a number; default 0, i.e. s = 1) this is
     1/2 * squared error + a constant: the "MSE" that many implementations use is this
-    fixed-unit-variance Gaussian. Pass a tensor ``log_std`` (N, K) to learn the variance.
+    fixed-unit-variance Gaussian. Pass a tensor ``log_std`` (N, K) to learn the variance;
+    it must broadcast to ``mean``'s shape without growing it.
 
-    Chapter 9 (in preparation); test:
+    Chapter 9, "Categorical and continuous codes"; test:
     tests/test_losses.py::test_info_gaussian_is_nll_and_mse_with_fixed_variance.
     """
     if mean.shape != codes.shape:
@@ -419,6 +445,13 @@ def info_gaussian_loss(
             f"mean {tuple(mean.shape)} and codes {tuple(codes.shape)} must have the same shape"
         )
     log_std = torch.as_tensor(log_std, dtype=mean.dtype, device=mean.device)
+    try:
+        fits = torch.broadcast_shapes(log_std.shape, mean.shape) == mean.shape
+    except RuntimeError:
+        fits = False
+    if not fits:  # e.g. (N,) against (N, 1) would broadcast to (N, N) and sum N terms
+        raise ValueError(f"log_std {tuple(log_std.shape)} must be a number or broadcast to mean "
+                         f"{tuple(mean.shape)} without growing it: pass it as (N, K) or (K,)")
     nll = 0.5 * ((codes - mean) * torch.exp(-log_std)).pow(2) + log_std
     nll = nll + 0.5 * math.log(2 * math.pi)
     return nll.reshape(mean.shape[0], -1).sum(1).mean()
@@ -573,22 +606,27 @@ REFERENCE = {
         title="Hinge loss (Geometric GAN, SN-GAN, SAGAN)",
         d=r"$\mathbb{E}_P[\max(0, 1 - D(x))] + \mathbb{E}_Q[\max(0, 1 + D(x))]$",
         g=r"$-\mathbb{E}_Q[D(x)]$",
-        descends=(r"$2\,\mathrm{TV}(P, Q)$ at the optimal unconstrained $D = "
-                  r"\operatorname{sign}(p - q)$; with Lipschitz control, another distance"),
-        output="a critic value", paper="lim2017geometric", chapter="7 (in preparation)"),
+        descends=(r"$2\,\mathrm{TV}(P, Q)$ as the density moves, against the optimal "
+                  r"unconstrained $D = \operatorname{sign}(p - q)$; that $D$ is flat almost "
+                  r"everywhere, so a generator that moves samples takes its direction from a "
+                  r"smooth, Lipschitz-controlled $D$ instead"),
+        output="a critic value", paper="lim2017geometric", chapter="7"),
     "ebgan": dict(
         title="Energy-based GAN",
         d=r"$\mathbb{E}_P[D(x)] + \mathbb{E}_Q[\max(0, m - D(x))]$", g=r"$\mathbb{E}_Q[D(x)]$",
-        descends=r"$m\,\mathrm{TV}(P, Q)$ at the optimal energy $D = m\,[p < q]$",
-        output="a non-negative energy", paper="zhao2017ebgan", chapter="7 (in preparation)"),
+        descends=(r"$m\,\mathrm{TV}(P, Q)$ as the density moves, against the optimal "
+                  r"energy $D = m\,[p < q]$; that $D$ is flat almost everywhere, so a generator "
+                  r"that moves samples takes its direction from the smooth autoencoder energy"),
+        output="a non-negative energy", paper="zhao2017ebgan", chapter="7"),
     "relativistic": dict(
         title="Relativistic pairing GAN (RSGAN, RpGAN)",
         d=r"$\mathbb{E}[\operatorname{softplus}(D(\tilde x) - D(x))]$, pairs $x \sim P$, "
           r"$\tilde x \sim Q$",
         g=r"$\mathbb{E}[\operatorname{softplus}(D(x) - D(\tilde x))]$",
-        descends="a divergence between P and Q (Jolicoeur-Martineau, 2019); see chapter 7",
+        descends=(r"at the optimal $D = \log(p/q) + c$ (any constant $c$), a divergence "
+                  "between P and Q (Jolicoeur-Martineau, 2019); see chapter 7"),
         output="a logit (compared in pairs)", paper="jolicoeur2019relativistic",
-        chapter="7 (in preparation)"),
+        chapter="7"),
     "relativistic-average": dict(
         title="Relativistic average GAN (RaGAN)",
         d=r"$\mathbb{E}_P[\operatorname{softplus}(\bar D_Q - D(x))] + "
@@ -597,7 +635,7 @@ REFERENCE = {
         g=r"the same with $P$ and $Q$ swapped",
         descends="a divergence between P and Q (Jolicoeur-Martineau, 2019); see chapter 7",
         output="a logit (compared with the other batch's mean)",
-        paper="jolicoeur2019relativistic", chapter="7 (in preparation)"),
+        paper="jolicoeur2019relativistic", chapter="7"),
 }
 for _name in fdiv.names():
     REFERENCE[f"fgan-{_name}"] = dict(

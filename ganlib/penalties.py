@@ -7,8 +7,8 @@ Every penalty comes back *unweighted* as a batch mean: the caller multiplies by 
 (interpolation weights, perturbations) come from ``generator`` when one is given.
 
 ``get(name, **params)`` returns a :class:`Penalty`, a callable on (critic, real, fake), for the
-names in ``names()``: gp, lp, dragan, r1, r2. Chapter 6 derives them; tests:
-tests/test_penalties.py.
+names in ``names()``: gp, lp, dragan, r1, r2, and r1r2 (their sum, R3GAN's regulariser).
+Chapter 6 derives them; tests: tests/test_penalties.py.
 """
 
 from __future__ import annotations
@@ -164,6 +164,8 @@ _FACTORIES = {
     "dragan": lambda c, r, f, g, scale=0.5, k=1.0: dragan_penalty(c, r, scale, k, generator=g),
     "r1": lambda c, r, f, g: r1_penalty(c, r),
     "r2": lambda c, r, f, g: r2_penalty(c, f),
+    # R3GAN's regulariser (Huang et al., 2024; chapter 7): gamma/2 * (R1 + R2), one weight
+    "r1r2": lambda c, r, f, g: r1_penalty(c, r) + r2_penalty(c, f),
 }
 
 

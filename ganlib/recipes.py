@@ -157,6 +157,18 @@ _RECIPES = [
            "term 0.1; Adam 1e-3, beta1 0.5)", loss_params=dict(margin=1.0), lr_d=1e-3,
            lr_g=1e-3, discriminator="autoencoder", terms=dict(pull_away=0.1),
            toy=dict(loss_params=dict(margin=0.1), lr_decay=True)),
+    # Relativistic losses (chapter 7): the optimiser of the paper's DCGAN setting (its code's
+    # stable.sh), without the spectral normalisation stable.sh also turns on: as nsgan but the loss.
+    Recipe("rsgan", "relativistic", "Jolicoeur-Martineau 2019 (RSGAN, pairs; Adam 2e-4, betas "
+           "(0.5, 0.999))", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), toy=_TOY),
+    Recipe("ragan", "relativistic-average", "Jolicoeur-Martineau 2019 (RaSGAN; Adam 2e-4, betas "
+           "(0.5, 0.999))", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999), toy=_TOY),
+    # R3GAN's loss: RpGAN + gamma/2 (R1 + R2); its CIFAR-10 preset starts at gamma 0.05, lr 2e-4,
+    # betas (0, 0.9) (all three scheduled later; the code's train.py). Toy: _TOY with gamma = 2.
+    Recipe("rpgan", "relativistic", "Huang et al. 2024, R3GAN (RpGAN + R1 + R2, gamma 0.05 on "
+           "CIFAR-10, i.e. weight 0.025 on R1 + R2; Adam 2e-4, betas (0, 0.9))", penalty="r1r2",
+           penalty_weight=0.025, lr_d=2e-4, lr_g=2e-4, betas=(0.0, 0.9),
+           toy=dict(_TOY, penalty_weight=1.0)),
     Recipe("r1", "nonsaturating", "Mescheder et al. 2018 (R1, gamma=10, i.e. weight 5 on "
            "E||grad D||^2; Adam 1e-4, betas (0, 0.99), the authors' code's Adam option; its "
            "default is RMSProp)", penalty="r1", penalty_weight=5.0, lr_d=1e-4, lr_g=1e-4,
@@ -167,7 +179,9 @@ _RECIPES = [
         for d in fdiv.names()
     ],
     # Conditional GANs (chapter 8) and InfoGAN (chapter 9): on the mixtures a sample's label
-    # is its mixture component, on digits the digit.
+    # is its mixture component, on digits the digit. On digits chapter 8 adds its own
+    # adjustment, ganlib.recorded.DIGITS_R1 (an R1 penalty, one critic step): with these
+    # settings alone its cgan runs collapsed within a few hundred steps.
     Recipe("cgan", "nonsaturating", "Mirza & Osindero 2014 (labels concatenated to the inputs "
            "of G and D); Radford et al. 2016 (Adam 2e-4, beta1 0.5)", conditioning="labels",
            toy=_TOY),
@@ -178,8 +192,12 @@ _RECIPES = [
     Recipe("acgan", "nonsaturating", "Odena et al. 2017 (auxiliary classifier, weight 1; "
            "Adam 2e-4, beta1 0.5)", conditioning="labels-to-g", terms=dict(classifier=1.0),
            toy=_TOY),
-    Recipe("infogan", "nonsaturating", "Chen et al. 2016 (10-way categorical and 2 uniform "
-           "codes, lambda 1; Adam lr_d 2e-4, lr_g 1e-3, beta1 0.5)", conditioning="codes",
+    # InfoGAN: the authors' MNIST launcher (launchers/run_mnist_exp.py, openai/InfoGAN): Q reads
+    # the continuous codes as a Gaussian of fixed sigma 1 (Uniform(1, fix_std=True)), lambda 1
+    # on both kinds of code, the information loss on D's (and Q's) update and on G's.
+    Recipe("infogan", "nonsaturating", "Chen et al. 2016 and their code (10-way categorical and "
+           "2 uniform codes, Q a unit-variance Gaussian for them, lambda 1; Adam lr_d 2e-4, "
+           "lr_g 1e-3, beta1 0.5)", conditioning="codes",
            conditioning_params=dict(categorical=10, continuous=2), terms=dict(information=1.0),
            lr_g=1e-3, toy=_TOY),
 ]

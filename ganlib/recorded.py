@@ -121,8 +121,77 @@ def gradient_norms(gan, n: int = 2500) -> dict:
     return {key: round(float(v), 6) for key, v in out.items()}
 
 
+def digits_conditional(gan, per_class: int = 250) -> dict:
+    """The digits metric of a class-conditional run, on ``per_class`` samples of each class.
+
+    The samples are drawn with seed EVAL_SEED and labels 0, ..., 9 (``per_class`` each);
+    returns :func:`ganlib.metrics.digits_metrics` with those intended labels (accuracy, fd,
+    class_fd, coverage, class_kl, confidence, spread), rounded to 6 significant digits.
+
+    Chapter 8, "Five seeds on digits"; test:
+    tests/test_digits_metric.py::test_digits_conditional_scores_a_run.
+    """
+    from ganlib import metrics
+
+    labels = torch.arange(10).repeat_interleave(per_class)
+    scores = metrics.digits_metrics(gan.sample(len(labels), seed=EVAL_SEED, labels=labels),
+                                    labels)
+    return {k: float(f"{v:.6g}") for k, v in scores.items()}
+
+
+def infogan_codes(gan, per_code: int = 250) -> dict:
+    """How well an InfoGAN's categorical code c matches the digit class, on digits.
+
+    ``per_code`` samples for each code value k (seed EVAL_SEED), labelled by the digits
+    classifier (:func:`ganlib.metrics.digits_classifier`); C[k, j] counts code k labelled j.
+    ``code_accuracy``: the best one-to-one matching of codes to classes (Hungarian algorithm,
+    scipy.optimize.linear_sum_assignment on -C), max over permutations pi of
+    sum_k C[k, pi(k)] / N; ``identity_accuracy``: sum_k C[k, k] / N, code k read as digit k;
+    ``classes_used``: how many classes the matching reaches with at least 5% of a code's
+    samples. Also the digits metric's fd, coverage and confidence. Chapter 9, "Five seeds";
+    test: tests/test_infogan.py::test_code_accuracy_on_known_confusions.
+    """
+    from ganlib import metrics
+
+    codes = torch.arange(gan.conditioning.categorical).repeat_interleave(per_code)
+    samples = gan.sample(len(codes), seed=EVAL_SEED, labels=codes)
+    predicted = metrics.digits_features(samples)[1].argmax(1)
+    out = code_accuracy(codes.numpy(), predicted)
+    scores = metrics.digits_metrics(samples)
+    out.update({k: scores[k] for k in ("fd", "coverage", "confidence")})
+    return {k: float(f"{v:.6g}") for k, v in out.items()}
+
+
+def code_accuracy(codes, classes, k: int = 10) -> dict:
+    """Best-permutation and identity accuracy of integer ``codes`` against ``classes`` (N,).
+
+    See :func:`infogan_codes`; returns code_accuracy, identity_accuracy, classes_used.
+    """
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    counts = np.zeros((k, k))
+    np.add.at(counts, (np.asarray(codes), np.asarray(classes)), 1)
+    rows, cols = linear_sum_assignment(-counts)
+    per_code = counts.sum(1, keepdims=True).clip(min=1)
+    return {"code_accuracy": counts[rows, cols].sum() / counts.sum(),
+            "identity_accuracy": np.trace(counts) / counts.sum(),
+            "classes_used": float(((counts / per_code)[rows, cols] >= 0.05).sum())}
+
+
+# The digits adjustment of chapter 8: each conditional recipe with an R1 penalty (gamma = 10,
+# weight 5, Mescheder et al. 2018) on networks of 128 units, and one discriminator step per
+# generator step (the projection paper takes 5). With the papers' settings alone (recorded,
+# seed 0, 2,000 steps: `python -m ganlib record conditional-digits-paper`) cgan collapsed to
+# one image and acgan kept 7 of 10 classes with little variation; projection, with its five
+# D steps, trained (chapter 8, "Training on digits"). The adjustment is applied to all three
+# so that they share one regulariser and one D step. Not in this dict: ``hidden=128``, a
+# keyword of ``train.build`` (whose default on digits is 256).
+DIGITS_R1 = {"penalty": "r1", "penalty_weight": 5.0, "n_critic": 1}
+
 # name -> setups {label: (recipe, changes)}, data {name: steps}, seeds, and optionally
-# extra: a function of the trained GAN returning {column: number}, stored in each run's row
+# extra: a function of the trained GAN returning {column: number}, stored in each run's row;
+# build: keyword arguments for ganlib.train.build (network sizes)
 EXPERIMENTS = {
     "lsgan-codings": dict(
         setups={
@@ -184,12 +253,70 @@ EXPERIMENTS = {
         seeds=[0, 1, 2],
         extra=gradient_norms,
     ),
+    "relativistic-ring": dict(  # chapter 7 (nsgan: lsgan-codings; hinge: penalties)
+        setups={"rsgan": ("rsgan", {}), "ragan": ("ragan", {}), "rpgan + R1 + R2": ("rpgan", {})},
+        data={"ring": 2000},
+        seeds=[0, 1, 2, 3, 4],
+    ),
+    "ebgan-margin": dict(  # chapter 7: EBGAN's margin, with and without the pulling-away term
+        setups={**{f"m = {m:g}": ("ebgan", {"loss_params": {"margin": m}})
+                   for m in (0.02, 0.1, 0.5)},
+                "m = 0.1, no PT": ("ebgan", {"terms": {}})},
+        data={"ring": 2000},
+        seeds=[0, 1, 2],
+        extra=ring_geometry,
+    ),
     "wgan-gp-paper": dict(  # chapter 6: WGAN-GP on the ring with the paper's lambda or beta1
         setups={"lambda = 10": ("wgan-gp", {"penalty_weight": 10.0}),
                 "beta1 = 0": ("wgan-gp", {"betas": (0.0, 0.9)})},
         data={"ring": 2000},
         seeds=[0, 1, 2],
         extra=gradient_norms,
+    ),
+    "dynamics": dict(  # chapter 10: one optimisation setting changed at a time from nsgan's toy
+        setups={
+            "nsgan": ("nsgan", {}),  # alternating, n_critic 1, Adam (0.5, 0.999), both 2e-3
+            "simultaneous": ("nsgan", {"updates": "simultaneous"}),
+            "n_critic 5": ("nsgan", {"n_critic": 5}),
+            # plain SGD needs a larger step: 0.05 was the best of 0.02, 0.05 and 0.2 in a
+            # pilot on seed 0 (0, 8 and 1 modes; not recorded)
+            "SGD": ("nsgan", {"optimizer": "sgd", "lr_d": 0.05, "lr_g": 0.05}),
+            "RMSProp": ("nsgan", {"optimizer": "rmsprop"}),
+            "Adam β1 = 0": ("nsgan", {"betas": (0.0, 0.999)}),
+            "Adam β1 = 0.9": ("nsgan", {"betas": (0.9, 0.999)}),
+            "TTUR": ("nsgan", {"lr_g": 5e-4}),  # G four times slower than D (2e-3)
+            "R1, γ = 10": ("nsgan", {"penalty": "r1", "penalty_weight": 5.0}),
+        },
+        data={"ring": 2000},
+        seeds=[0, 1, 2, 3, 4],
+        extra=gradient_norms,
+    ),
+    "conditional-digits": dict(  # chapter 8: three ways to feed the label, on digits
+        setups={"cgan": ("cgan", DIGITS_R1), "projection": ("projection", DIGITS_R1),
+                "acgan": ("acgan", DIGITS_R1)},
+        data={"digits": 2000},
+        seeds=[0, 1, 2, 3, 4],
+        extra=digits_conditional,
+        build={"hidden": 128},
+    ),
+    "conditional-digits-paper": dict(  # chapter 8: the same recipes without the adjustment
+        setups={"cgan": ("cgan", {}), "projection": ("projection", {}), "acgan": ("acgan", {})},
+        data={"digits": 2000},
+        seeds=[0],
+        extra=digits_conditional,
+        build={"hidden": 128},
+    ),
+    "infogan-digits": dict(  # chapter 9: InfoGAN, without its term, and with the real labels
+        setups={"infogan": ("infogan", DIGITS_R1),
+                "λ = 0": ("infogan", {**DIGITS_R1, "terms": {}}),
+                "infogan + labels": ("infogan", {
+                    **DIGITS_R1, "terms": {"information": 1.0, "code_labels": 1.0},
+                    "conditioning_params": {"categorical": 10, "continuous": 2,
+                                            "real_labels": True}})},
+        data={"digits": 2000},
+        seeds=[0, 1, 2, 3, 4],
+        extra=infogan_codes,
+        build={"hidden": 128},
     ),
 }
 
@@ -214,7 +341,7 @@ def record(name: str, folder: Path | str = FOLDER, device: str = "auto") -> dict
         for label, (recipe, changes) in spec["setups"].items():
             for seed in spec["seeds"]:
                 gan = build(recipes.get(recipe, **changes), data, steps=steps, seed=seed,
-                            device=device)
+                            device=device, **spec.get("build", {}))
                 stopped = {}
                 try:
                     train(gan, progress=False)

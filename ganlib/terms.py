@@ -12,10 +12,14 @@ fakes and the discriminator's outputs (:class:`Step`):
 - ``information``: InfoGAN's mutual-information bound, cross-entropy for the categorical code
   plus a unit-variance Gaussian log-likelihood for the continuous codes, on both D (whose Q
   head it trains) and G (Chen et al., 2016).
+- ``code_labels``: the real images' class labels as targets of InfoGAN's categorical Q head,
+  on D: semi-supervised InfoGAN (Spurr et al., 2017) with every label, and what some widely
+  copied InfoGAN code does (chapter 9, "Which network each term updates").
 
 ``get(name, weight, conditioning)`` builds one by name; ``names()`` lists them; ``penalty(...)``
 wraps a penalty. A term names the discriminator heads it needs (``heads``), which
-:func:`ganlib.train.build` adds. Chapters 6-9 use them; tests: tests/test_train.py.
+:func:`ganlib.train.build` adds. Chapters 6-9 use them; tests: tests/test_train.py,
+tests/test_infogan.py.
 """
 
 from __future__ import annotations
@@ -70,6 +74,11 @@ def _pull_away(weight: float, conditioning) -> Term:
 
 
 def _classifier(weight: float, conditioning) -> Term:
+    """AC-GAN's class term (Odena et al., 2017): D maximises L_S + L_C, G maximises L_C - L_S,
+    L_C = E[log C(y | x_real)] + E[log C(y | x_fake)]. As minimised losses: D adds the
+    cross-entropy of its class head on the real *and* the generated batch, G on the generated
+    batch (the real half of L_C does not depend on G). Chapter 8, "The auxiliary classifier:
+    AC-GAN"; test: tests/test_train.py::test_acgan_and_infogan_terms_act_on_both_networks."""
     k = getattr(conditioning, "num_classes", 0)
     if not k or getattr(conditioning, "to_discriminator", True):
         raise ValueError("the classifier term (AC-GAN) needs class labels given to G only: "
@@ -86,6 +95,12 @@ def _classifier(weight: float, conditioning) -> Term:
 
 
 def _information(weight: float, conditioning) -> Term:
+    """InfoGAN's term (Chen et al., 2016): lambda * (-E[log Q(c | G(z, c))]) = lambda (H(c) -
+    L_I), L_I the variational lower bound on I(c; G(z, c)), so minimising it maximises L_I; the
+    categorical and the continuous codes' parts summed (a unit-variance Gaussian for the
+    latter, constants included), on D (Q's head and D's shared body) and on G. Chapter 9,
+    "Which network each term updates"; test:
+    tests/test_train.py::test_acgan_and_infogan_terms_act_on_both_networks."""
     cat, cont = getattr(conditioning, "categorical", 0), getattr(conditioning, "continuous", 0)
     if not cat and not cont:
         raise ValueError("the information term (InfoGAN) needs latent codes: "
@@ -105,7 +120,22 @@ def _information(weight: float, conditioning) -> Term:
     return Term("information", weight, d=on_both, g=on_both, heads=heads)
 
 
-_FACTORIES = {"pull_away": _pull_away, "classifier": _classifier, "information": _information}
+def _code_labels(weight: float, conditioning) -> Term:
+    """Cross-entropy of the categorical Q head on the *real* batch against its class labels,
+    on D only: -E_{(x, y) ~ data}[log Q(c = y | x)]. Not part of InfoGAN, which uses no
+    labels: it ties code value k to class k (semi-supervised InfoGAN, Spurr et al., 2017).
+    Chapter 9, "Which network each term updates"; test:
+    tests/test_infogan.py::test_code_labels_term_reads_the_real_labels."""
+    cat = getattr(conditioning, "categorical", 0)
+    if not cat or not getattr(conditioning, "real_labels", False):
+        raise ValueError("the code_labels term needs a categorical code and the real labels: "
+                         "set conditioning='codes' with conditioning_params real_labels=True")
+    return Term("code_labels", weight, d=lambda s: losses.info_categorical_loss(
+        s.real_out["code_logits"], s.inputs.labels), heads={"code_logits": cat})
+
+
+_FACTORIES = {"pull_away": _pull_away, "classifier": _classifier, "information": _information,
+              "code_labels": _code_labels}
 
 
 def names() -> list[str]:
@@ -116,7 +146,8 @@ def names() -> list[str]:
 def get(name: str, weight: float, conditioning=None) -> Term:
     """The term called ``name`` with ``weight``, for a run with ``conditioning``.
 
-    Chapters 7-9 (in preparation); test:
+    Chapter 8, "The auxiliary classifier: AC-GAN" (the classifier term); chapter 9, "Which
+    network each term updates" (information, code_labels); chapter 7 the pulling-away term; test:
     tests/test_train.py::test_acgan_and_infogan_terms_act_on_both_networks.
     """
     if name not in _FACTORIES:

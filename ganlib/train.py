@@ -38,7 +38,13 @@ from tqdm.auto import tqdm
 
 from ganlib import conditioning, losses, metrics, penalties, recipes, terms
 from ganlib import data as datasets
-from ganlib.models import AutoencoderEnergy, Discriminator, Generator
+from ganlib.models import (
+    AutoencoderEnergy,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    Discriminator,
+    Generator,
+)
 
 # Bumped whenever a change to ganlib alters what a seeded run computes; recorded runs carry
 # it, and tests/test_recorded.py asks for them to be re-recorded when it moves.
@@ -175,7 +181,9 @@ def build(recipe: str | recipes.Recipe, data: str | object, *, steps: int = 2000
     Networks: :class:`Generator` and :class:`Discriminator` MLPs with ``depth`` hidden
     layers of ``hidden`` units (depth 0: linear). Defaults: on 2-D data z has 2 dimensions and
     layers 128 units (a low-dimensional z makes the mixtures' clusters easy to carve out); on
-    digits, 32 and 256. Every argument is checked before anything is built.
+    digits, 32 and 256. On 28x28 images (MNIST) the DCGAN pair :class:`DCGANGenerator` and
+    :class:`DCGANDiscriminator` (``hidden`` and ``depth`` unused; chapter 9, "MNIST as a
+    switch"). Every argument is checked before anything is built.
 
     Chapter 1, "Training both losses on the ring"; test:
     tests/test_train.py::test_every_recipe_builds_and_steps.
@@ -198,13 +206,17 @@ def build(recipe: str | recipes.Recipe, data: str | object, *, steps: int = 2000
     hidden = hidden or (128 if data.dim == 2 else 256)
     with torch.random.fork_rng(devices=[]):  # initialisation: its own stream
         torch.manual_seed(_seed(seed, "init"))
-        G = Generator(data.dim, z_dim, hidden, depth, tanh=data.dim > 2, cond_dim=cond.g_dim)
+        images = getattr(data, "image_shape", None) == (28, 28)  # MNIST: the DCGAN pair
+        G = (DCGANGenerator(z_dim, cond.g_dim) if images else
+             Generator(data.dim, z_dim, hidden, depth, tanh=data.dim > 2, cond_dim=cond.g_dim))
         if recipe.discriminator == "autoencoder":
             D = AutoencoderEnergy(data.dim, hidden, depth)
         else:
             heads = {k: v for t in extra for k, v in t.heads.items()}
-            D = Discriminator(data.dim, hidden, depth, recipe.spectral_norm, cond.d_dim,
-                              recipe.discriminator == "projection", heads)
+            D = (DCGANDiscriminator(recipe.spectral_norm, cond.d_dim,
+                                    recipe.discriminator == "projection", heads) if images else
+                 Discriminator(data.dim, hidden, depth, recipe.spectral_norm, cond.d_dim,
+                               recipe.discriminator == "projection", heads))
     G, D = G.to(dev), D.to(dev)
     spec = {"recipe": asdict(recipe), "data": dict(data.spec), "z_dim": z_dim,
             "hidden": hidden, "depth": depth, "batch_size": batch_size, "steps_planned": steps,

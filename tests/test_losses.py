@@ -231,6 +231,89 @@ def test_relativistic_losses(outs):
         pair.d_loss(real, fake[:10])
 
 
+def test_hinge_is_wgan_clipped_at_the_margin(outs):
+    # hinge d = 2 + E[max(D(fake), -1)] - E[min(D(real), 1)]: the WGAN critic loss on outputs
+    # clipped at the margins, so real outputs above 1 and fake ones below -1 get no gradient.
+    real, fake, r, f = outs
+    assert (r > 1).any() and (f < -1).any() and (r < 1).any() and (f > -1).any()
+    clipped = 2 + np.mean(np.maximum(f, -1)) - np.mean(np.minimum(r, 1))
+    real64, fake64 = (torch.tensor(v, requires_grad=True) for v in (r, f))
+    d = losses.hinge_d_loss(real64, fake64)
+    assert d.item() == pytest.approx(clipped, abs=1e-12)
+    d.backward()
+    n = len(r)
+    assert np.allclose(real64.grad.numpy(), np.where(r < 1, -1 / n, 0.0), atol=1e-15)
+    assert np.allclose(fake64.grad.numpy(), np.where(f > -1, 1 / n, 0.0), atol=1e-15)
+    assert losses.hinge_g_loss(fake64).item() == losses.wgan_g_loss(fake64).item()
+
+
+def _all_pairs(values_p, values_q):
+    """Batches of every (x, y) pair of two equally weighted samples: pair means are E_{P x Q}."""
+    k, m = len(values_p), len(values_q)
+    return np.repeat(values_p, m), np.tile(values_q, k)
+
+
+def test_relativistic_optimum_is_the_log_ratio_plus_any_constant():
+    from scipy import optimize
+
+    # P and Q on four points, with rational weights so that a batch holds them exactly.
+    p_counts, q_counts = np.array([1, 2, 3, 6]), np.array([3, 4, 2, 3])
+    p, q = p_counts / 12, q_counts / 12
+    where_p, where_q = np.repeat(np.arange(4), p_counts), np.repeat(np.arange(4), q_counts)
+
+    def pair_loss(dvals):  # float64 reference: E_{x ~ P, y ~ Q} softplus(D(y) - D(x))
+        return float((p[:, None] * q[None, :] * softplus64(dvals[None, :] - dvals[:, None])).sum())
+
+    best = optimize.minimize(pair_loss, np.zeros(4), method="BFGS", options={"gtol": 1e-12})
+    log_ratio = np.log(p / q)
+    assert np.allclose(best.x - best.x.mean(), log_ratio - log_ratio.mean(), atol=1e-6)
+    for c in (0.0, 7.0):  # every constant shift is optimal, and ganlib's loss is the reference
+        dvals = torch.tensor(log_ratio + c, requires_grad=True)
+        ip, iq = _all_pairs(where_p, where_q)
+        d = losses.relativistic_d_loss(dvals[ip], dvals[iq])
+        assert d.item() == pytest.approx(best.fun, abs=1e-10)
+        (grad,) = torch.autograd.grad(d, dvals)
+        assert grad.abs().max().item() < 1e-12
+    bump = np.array([0.0, 0.0, 0.3, 0.0])  # any other change raises it
+    assert pair_loss(log_ratio + bump) > best.fun + 1e-4
+
+    # RaGAN's optimum is not the log-ratio: its loss goes lower elsewhere.
+    def average_loss(dvals):
+        m_p, m_q = (p * dvals).sum(), (q * dvals).sum()
+        return float((p * softplus64(m_q - dvals)).sum() + (q * softplus64(dvals - m_p)).sum())
+
+    avg = optimize.minimize(average_loss, np.zeros(4), method="BFGS", options={"gtol": 1e-12})
+    dvals = torch.tensor(avg.x)
+    ganlib_avg = losses.relativistic_average_d_loss(dvals[where_p], dvals[where_q]).item()
+    assert ganlib_avg == pytest.approx(avg.fun, abs=1e-10)
+    assert average_loss(log_ratio) > avg.fun + 0.01
+
+
+def test_relativistic_generator_gradient_does_not_vanish_where_d_wins():
+    # D wins: real outputs 40, fake ones -40. dG/dfake_i, times N, against closed forms.
+    n = 8
+    real = torch.full((n,), 40.0, dtype=torch.float64)
+    fake = torch.full((n,), -40.0, dtype=torch.float64, requires_grad=True)
+    grads = {}
+    for name in ("minimax", "nonsaturating", "relativistic", "relativistic-average"):
+        (g,) = torch.autograd.grad(losses.get(name).g_loss(fake, real), fake)
+        grads[name] = (g * n).numpy()
+    gap = 80.0
+    assert np.allclose(grads["minimax"], -sigmoid64(-40.0), rtol=1e-12)  # ~ -4e-18: vanishes
+    assert np.allclose(grads["nonsaturating"], -(1 - sigmoid64(-40.0)), rtol=1e-12)
+    assert np.allclose(grads["relativistic"], -sigmoid64(gap), rtol=1e-12)  # -> -1
+    # RaGAN: -sigma(mean real - fake_i) - mean_j sigma(real_j - mean fake): -> -2
+    assert np.allclose(grads["relativistic-average"], -2 * sigmoid64(gap), rtol=1e-12)
+    # Unequal outputs: each fake is weighted by its own partner (pairs), or by the means.
+    r, f = np.linspace(-2.0, 3.0, n), np.linspace(1.0, -4.0, n) ** 2 / 4
+    fake = torch.tensor(f, requires_grad=True)
+    for name, closed in (("relativistic", -sigmoid64(r - f)),
+                         ("relativistic-average",
+                          -sigmoid64(r.mean() - f) - sigmoid64(r - f.mean()).mean())):
+        (g,) = torch.autograd.grad(losses.get(name).g_loss(fake, torch.tensor(r)), fake)
+        assert np.allclose(g.numpy() * n, closed, rtol=1e-12, atol=0), name
+
+
 def test_bce_on_sigmoid_breaks_where_logits_do_not():
     # A confidently wrong discriminator: real logit -200, fake logit +30.
     real = torch.tensor([-200.0], requires_grad=True)
@@ -297,6 +380,13 @@ def test_info_gaussian_is_nll_and_mse_with_fixed_variance():
     assert fixed == pytest.approx(0.5 * mse + 2 * 0.5 * math.log(2 * math.pi), rel=1e-5)
     with pytest.raises(ValueError, match="same shape"):
         losses.info_gaussian_loss(mean, codes[:, :1])
+    # a log_std of shape (N,) against (N, 1) codes would broadcast to (N, N): refused
+    with pytest.raises(ValueError, match="without growing"):
+        losses.info_gaussian_loss(mean[:, :1], codes[:, :1], log_std[:, 0])
+    per_code = losses.info_gaussian_loss(mean, codes, log_std[0])  # (K,): one sigma per code
+    assert per_code.item() == pytest.approx(
+        -torch.distributions.Normal(mean, log_std[0].exp()).log_prob(codes).sum(1).mean().item(),
+        rel=1e-5)
 
 
 @pytest.mark.parametrize("a, b, c", [(0.0, 1.0, 1.0), (-1.0, 1.0, 0.0), (0.3, 2.0, 5.0)])

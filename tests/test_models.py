@@ -82,3 +82,39 @@ def test_spectral_norm_divides_by_the_largest_singular_value():
     assert len(linears) == 3
     for layer in linears:  # the normalised weight has largest singular value 1
         assert torch.linalg.matrix_norm(layer.weight, ord=2).item() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_dcgan_pair_shapes_and_conditioning():
+    from ganlib.models import DCGANDiscriminator, DCGANGenerator
+
+    torch.manual_seed(0)
+    G = DCGANGenerator(z_dim=8, cond_dim=12)
+    z, c = torch.randn(5, 8), torch.cat([one_hot(torch.arange(5), 10), torch.rand(5, 2)], 1)
+    x = G(z, c)
+    assert x.shape == (5, 784) and bool((x.abs() <= 1).all())
+    with pytest.raises(ValueError, match="is conditional: pass c"):
+        G(z)
+    # batch norm in training mode: in a batch that shares one z, z is normalised away; inside a
+    # batch of random inputs it is not (DCGANGenerator's docstring, chapter 9's traversal)
+    one_z = [torch.randn(1, 8).repeat(5, 1) for _ in range(2)]
+    rest = (torch.randn(64, 8), torch.cat([one_hot(torch.arange(64) % 10, 10),
+                                           torch.rand(64, 2)], 1))
+    with torch.no_grad():
+        alone = [G(zz, c) for zz in one_z]
+        inside = [G(torch.cat([zz, rest[0]]), torch.cat([c, rest[1]]))[:5] for zz in one_z]
+    assert torch.allclose(alone[0], alone[1], atol=1e-3)
+    assert (inside[0] - inside[1]).abs().max() > 0.1
+    D = DCGANDiscriminator(heads={"code_logits": 10, "code_mean": 2})
+    out = D.outputs(x)
+    assert out["score"].shape == (5,) and out["code_logits"].shape == (5, 10)
+    assert out["code_mean"].shape == (5, 2) and torch.equal(out["score"], D(x))
+    # no batch statistics in D: each score depends on its own image only
+    assert torch.allclose(D(x[:2]), D(x)[:2], atol=1e-6)
+    (grad,) = torch.autograd.grad(D(x)[0], x)
+    assert grad[0].abs().sum() > 0 and grad[1:].abs().sum() == 0
+    cond = DCGANDiscriminator(cond_dim=10)
+    assert cond(x, one_hot(torch.arange(5), 10)).shape == (5,)
+    proj = DCGANDiscriminator(spectral_norm=True, cond_dim=10, projection=True)
+    assert proj(x, one_hot(torch.arange(5), 10)).shape == (5,)
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 784\)"):
+        D(torch.zeros(3, 64))

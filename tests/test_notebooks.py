@@ -19,6 +19,9 @@ def test_notebook_house_rules(path):
         if cell["cell_type"] == "code":
             assert not cell.get("outputs") and not cell.get("execution_count"), (
                 f"{path.name} cell {i} has outputs: strip them (nbstripout {path.name})")
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", cell.get("id", "")), (
+            f"{path.name} cell {i} has no cell id (nbformat 4.5 wants one): run "
+            f"nbformat.validator.normalize on it")
     first = cells[0]
     assert first["cell_type"] == "code" and "pip install" in "".join(first["source"]), (
         "the first cell must install ganlib when it is missing (for Colab)")

@@ -45,7 +45,8 @@ def expected_with_a_bowl(real, fake, seed):
     perturbed = (real + 0.5 * real.std() * noise).norm(dim=1)
     return {"gp": ((between - 1) ** 2).mean(), "lp": ((between - 1).clamp(min=0) ** 2).mean(),
             "dragan": ((perturbed - 1) ** 2).mean(), "r1": (real.norm(dim=1) ** 2).mean(),
-            "r2": (fake.norm(dim=1) ** 2).mean()}
+            "r2": (fake.norm(dim=1) ** 2).mean(),
+            "r1r2": (real.norm(dim=1) ** 2).mean() + (fake.norm(dim=1) ** 2).mean()}
 
 
 def test_quadratic_critic(batch):
@@ -145,7 +146,7 @@ def test_empty_and_too_small_batches(batch):
 
 def test_registry(batch):
     real, fake = batch
-    assert penalties.names() == ["gp", "lp", "dragan", "r1", "r2"]
+    assert penalties.names() == ["gp", "lp", "dragan", "r1", "r2", "r1r2"]
     expected = expected_with_a_bowl(real / 2, fake / 2, seed=7)
     for name, value in expected.items():
         computed = penalties.get(name)(quadratic_critic, real / 2, fake / 2,
