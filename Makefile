@@ -63,6 +63,7 @@ bench: setup
 	$(PY) bench/loop_overhead.py
 	$(PY) bench/ring_targets.py
 	$(PY) bench/chapter_times.py
+	$(PY) bench/ensemble.py
 
 clean:
 	rm -rf _build .pytest_cache runs bench/out
