@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup book book-without-solutions test lint bench clean colab colab-check
+.PHONY: setup book book-without-solutions test lint bench clean colab colab-check assignments
 
 setup: $(VENV)/.installed
 
@@ -49,6 +49,18 @@ colab: setup
 # folder outside the repository (minutes: it installs a fresh environment).
 colab-check: setup
 	COLAB_CHAPTERS=all $(PY) -m pytest -q -s tests/test_colab.py -k fresh_environment
+
+# The graded assignments: for each assignments/NN_name.ipynb (otter-grader's format, solutions and
+# hidden tests in one notebook), otter assign writes _build/assignments/NN_name/student/ (to hand
+# out), autograder/ (the solution and the autograder zip for `otter run`; keep it private) and
+# checks that the solution passes its own tests; then each one's Colab edition goes to
+# _build/assignments/NN_name/colab/. book/instructors.md says how to grade.
+assignments: setup
+	rm -rf _build/assignments
+	for nb in assignments/*.ipynb; do \
+	  $(VENV)/bin/otter assign $$nb _build/assignments/$$(basename $$nb .ipynb) || exit 1; \
+	done
+	$(PY) tools/colab_edition.py --assignments
 
 # ganlib's unit tests, the notebooks' house rules, the rendered book in a browser (tests/), and
 # every chapter executed by nbval, each cell within 300 s.

@@ -2,10 +2,11 @@
 
 Modules, each short enough to read next to its chapter:
 losses, fdiv, penalties, terms, conditioning, recipes, models, data, train, metrics, plot,
-recorded, dynamics.
+recorded, dynamics, checks (students' self-checks).
 """
 
 from ganlib import (
+    checks,
     conditioning,
     data,
     dynamics,
@@ -20,5 +21,5 @@ from ganlib import (
 )
 
 __version__ = "0.2.0"
-__all__ = ["conditioning", "data", "dynamics", "fdiv", "losses", "metrics", "models", "penalties",
-           "recipes", "terms", "train"]
+__all__ = ["checks", "conditioning", "data", "dynamics", "fdiv", "losses", "metrics", "models",
+           "penalties", "recipes", "terms", "train"]

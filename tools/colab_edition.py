@@ -25,6 +25,13 @@ Code cells are copied byte for byte, except the first, which installs ganlib pin
 commit the edition was generated from. With ``--outputs-from`` the code cells carry the outputs
 of the book's own execution (what the published edition does, so that a reader sees the
 figures before running anything); without it the edition has no outputs.
+
+``--assignments`` writes the Colab edition of each graded assignment instead (assignments/,
+otter-grader's format) to _build/assignments/NN_name/colab/: otter assign itself generates it,
+from the master with ``runs_on: colab`` and the public tests as files (otter's own Colab
+set-up: a cell that installs otter-grader, tests in tests/); this script only adds a first cell
+that installs ganlib pinned to the commit and fetches those test files from the colab branch,
+where the publishing workflow puts the folder. Hidden tests stay in the autograder.
 """
 
 from __future__ import annotations
@@ -32,7 +39,10 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shutil
 import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -421,6 +431,48 @@ def edition(path: Path, book: Book, sha: str, outputs_from: Path | None = None) 
     return out
 
 
+def assignment_edition(master: Path, dist: Path) -> Path:
+    """Generate the Colab edition of the assignment ``master`` into ``dist``/colab with otter
+    assign; returns the notebook's path."""
+    nb = json.loads(master.read_text())
+    first = nb["cells"][0]
+    text = "".join(first["source"])
+    if first["cell_type"] != "raw" or not text.startswith("# ASSIGNMENT CONFIG"):
+        raise EditionError(f"{master.name}: the first cell must be otter's ASSIGNMENT CONFIG")
+    conf = yaml.safe_load(text)  # the "# ASSIGNMENT CONFIG" line is a YAML comment
+    conf["runs_on"] = "colab"
+    conf["tests"] = {**conf.get("tests", {}), "files": True}
+    first["source"] = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(conf, sort_keys=False)
+    out = dist / "colab"
+    with tempfile.TemporaryDirectory() as tmp:
+        copy_ = Path(tmp) / master.name
+        copy_.write_text(json.dumps(nb, indent=1, ensure_ascii=False))
+        otter = Path(sys.executable).with_name("otter")
+        subprocess.run([str(otter), "assign", "--no-run-tests", str(copy_), str(Path(tmp) / "d")],
+                       check=True, capture_output=True, text=True)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(Path(tmp) / "d" / "student", out)
+    path = out / master.name
+    made = json.loads(path.read_text())
+    tests = sorted(p.name for p in (out / "tests").glob("*.py"))
+    raw = (f"https://raw.githubusercontent.com/{repository_url().split('github.com/')[1]}/colab/"
+           f"assignments/{master.stem}/tests/")
+    setup = install_cell(commit()) + (
+        "\n%pip install --quiet otter-grader==7.0.0\n"
+        "# otter's public checks for this assignment (grader.check), into tests/\n"
+        "import os\nimport urllib.request\n\nos.makedirs(\"tests\", exist_ok=True)\n"
+        f"for name in {tests!r}:\n"
+        "    if not os.path.exists(f\"tests/{name}\"):\n"
+        f"        urllib.request.urlretrieve(f\"{raw}{{name}}\", f\"tests/{{name}}\")")
+    made["cells"].insert(0, {"cell_type": "code", "execution_count": None, "metadata": {},
+                             "outputs": [], "source": setup.splitlines(keepends=True)})
+    for cell in made["cells"]:
+        cell.pop("id", None)
+    made.setdefault("metadata", {})["colab"] = {"provenance": []}
+    path.write_text(json.dumps(made, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
 def _gate(text: str, name: str):
     for token in _MD.parse(text):
         if token.type == "fence" and token.info.strip().startswith("{"):
@@ -437,8 +489,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs-from", type=Path, default=None,
                         help="executed notebooks to take outputs from (the book build's "
                              "_build/jupyter_execute)")
+    parser.add_argument("--assignments", action="store_true",
+                        help="write the graded assignments' Colab editions instead "
+                             "(_build/assignments/NN_name/colab/)")
     parser.add_argument("chapters", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    if args.assignments:
+        for master in sorted((ROOT / "assignments").glob("*.ipynb")):
+            out = assignment_edition(master, ROOT / "_build" / "assignments" / master.stem)
+            print(f"wrote {out.relative_to(ROOT)}")
+        return 0
     book, sha = index_book(), commit()
     paths = args.chapters or sorted((ROOT / "chapters").glob("*.ipynb"))
     for path in paths:
