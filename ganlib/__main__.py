@@ -3,7 +3,9 @@
 Trains one GAN, writes a figure of its samples, and prints one final line of JSON with the
 recipe, data, steps, seconds and the dataset's metrics. ``python -m ganlib list`` shows the
 recipes and datasets; ``python -m ganlib record NAME`` regenerates a chapter's recorded runs;
-``python -m ganlib digits-classifier`` retrains the classifier behind the digits metric.
+``python -m ganlib digits-classifier`` retrains the classifier behind the digits metric;
+``python -m ganlib study`` runs the loss study and ``study-merge`` combines its shards
+(ganlib.study).
 """
 
 from __future__ import annotations
@@ -97,6 +99,48 @@ def _save_figure(gan, path: Path, result: dict) -> None:
     plt.close(fig)
 
 
+def _shard(text: str) -> tuple[int, int]:
+    from ganlib.study import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _existing(text: str) -> Path:
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"{text!r} does not exist")
+    return Path(text)
+
+
+def _study_parsers(sub) -> None:
+    from ganlib.study import RECIPES
+
+    s = sub.add_parser("study", help="the loss study: recipes x data x seeds, as ensembles, "
+                       "to one CSV (ganlib.study)")
+    s.add_argument("--recipes", nargs="+", default=RECIPES, choices=recipes.names(),
+                   metavar="NAME", help="default: " + " ".join(RECIPES))
+    s.add_argument("--data", nargs="+", default=["ring", "grid"], choices=datasets.names())
+    s.add_argument("--seeds", type=_positive, default=5, help="seeds 0 .. N-1 (default 5)")
+    s.add_argument("--steps", type=_positive, default=2000, help="generator steps (2000)")
+    s.add_argument("--out", type=_writable_folder, default="runs/study",
+                   help="folder of the CSV, its JSON and the figure (default runs/study)")
+    s.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
+                   help="train only part K of N of the grid (default 1/1)")
+    s.add_argument("--submit", type=_positive, metavar="N",
+                   help="submit N shards with submitit, wait, and merge them")
+    s.add_argument("--cluster", choices=["local", "slurm", "auto"], default="local",
+                   help="submitit's executor for --submit (default local)")
+    s.add_argument("--device", type=_device, default="auto",
+                   help="auto (default), cpu, cuda or mps")
+    m = sub.add_parser("study-merge", help="combine a study's shards into one study.csv")
+    m.add_argument("sources", nargs="+", type=_existing, metavar="DIR",
+                   help="folders with study-K-of-N.csv files (or the CSV files)")
+    m.add_argument("--out", type=_writable_folder, default=None,
+                   help="folder of the merged study.csv (default: the first DIR)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ganlib", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,7 +164,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="auto (default), cpu, cuda or mps")
     sub.add_parser("digits-classifier", help="retrain the digits metric's classifier "
                    "(ganlib/results/digits-classifier.json)")
+    _study_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command in ("study", "study-merge"):
+        from ganlib import study
+
+        try:
+            return study.main(args)
+        except ValueError as err:
+            parser.exit(2, f"python -m ganlib {args.command}: error: {err}\n")
     if args.command == "digits-classifier":
         from ganlib import metrics
 

@@ -46,7 +46,7 @@ Time: ``result.seconds`` is the ensemble's wall time; the per-member time,
 ``result.seconds_per_member`` and each member's ``history.seconds``, is defined as the
 ensemble's seconds divided by its number of members.
 
-Chapter 11 (in preparation) runs its loss study through it; tests: tests/test_ensemble.py;
+Chapter 11, "The protocol", runs its loss study through it; tests: tests/test_ensemble.py;
 speed: bench/ensemble.py.
 """
 
@@ -304,7 +304,7 @@ def build(recipe, data, *, seeds, steps: int = 2000, device: str = "auto",
     ``seed``. When the recipe cannot be batched (or ``batched=False``) the ensemble trains
     its runs one after another, and a warning says why.
 
-    Chapter 11 (in preparation); test:
+    Chapter 11, "The protocol"; test:
     tests/test_ensemble.py::test_each_member_follows_its_single_run.
     """
     seeds = list(seeds)
@@ -584,7 +584,7 @@ def train(ens: Ensemble, steps: int | None = None, *, eval_every: int = 0,
     ``history.evals``); ``evaluate`` scores every member at the end (``result.metrics``).
     A member that meets a non-finite value stops (``result.failures``); the others go on.
 
-    Chapter 11 (in preparation); test:
+    Chapter 11, "The protocol"; test:
     tests/test_ensemble.py::test_a_failing_member_stops_and_the_others_go_on.
     """
     first = ens.runs[0]

@@ -236,7 +236,8 @@ def sliced_wasserstein(x, y, projections: int = 256, seed: int = 0) -> float:
     ``x`` and ``y`` are (N, d) and (M, d); the directions come from their own seeded
     generator, so the value does not disturb (or depend on) torch's global random state.
 
-    Chapter 11 (in preparation); test: tests/test_data_metrics.py::test_sliced_wasserstein.
+    The digits' default metric in ``evaluate`` (chapter 11's study records it for digits);
+    test: tests/test_data_metrics.py::test_sliced_wasserstein.
     """
     x, y = as_numpy(x), as_numpy(y)
     if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:

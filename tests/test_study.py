@@ -1,0 +1,143 @@
+"""The loss study: its CSV, resuming, shards run as separate processes and merged, bad input.
+
+A tiny grid (2 recipes x 1 dataset x 2 seeds x 20 steps) keeps the file to seconds; the
+shards go through submitit's local executor (separate processes, as on a cluster).
+"""
+
+import csv
+import math
+import shutil
+
+import pytest
+
+from ganlib import __main__ as cli
+from ganlib import study
+
+GRID = dict(recipes=["nsgan", "lsgan"], data=["ring"], seeds=2, steps=20, device="cpu")
+
+
+def quiet(*args):
+    pass
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    out = tmp_path_factory.mktemp("whole")
+    study.run(**GRID, out=out, log=quiet)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory):
+    pytest.importorskip("submitit")
+    out = tmp_path_factory.mktemp("sharded")
+    study.submit(GRID["recipes"], GRID["data"], GRID["seeds"], GRID["steps"], out, shards=2,
+                 cluster="local", device="cpu", timeout_min=5, log=quiet)
+    return out
+
+
+def test_one_row_per_cell_with_every_column(whole):
+    with open(whole / "study.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        assert reader.fieldnames == study.COLUMNS
+    rows = study.read(whole / "study.csv")
+    assert [(r["recipe"], r["seed"]) for r in rows] == [
+        ("nsgan", 0), ("nsgan", 1), ("lsgan", 0), ("lsgan", 1)]
+    for r in rows:
+        assert r["data"] == "ring" and r["steps"] == 20 and r["status"] == "ok"
+        assert r["batched"] and r["seconds"] > 0 and r["stopped_at"] is None
+        assert 0 <= r["modes"] <= 8 and 0 <= r["high_quality"] <= 1 and r["kl"] >= 0
+        assert r["sliced_w"] is None and r["fd"] is None  # not metrics of the ring
+    summary = study.summary(rows)
+    assert [(e["recipe"], e["runs"]) for e in summary] == [("nsgan", 2), ("lsgan", 2)]
+    hq = [r["high_quality"] for r in rows[:2]]
+    mean = sum(hq) / 2
+    assert math.isclose(summary[0]["high_quality"], mean)
+    assert math.isclose(summary[0]["high_quality_se"], abs(hq[0] - hq[1]) / 2)  # s / sqrt(2)
+    assert "nsgan" in study.table(rows) and " ± " in study.table(rows)
+    fig = study.plot_summary(rows)
+    assert len(fig.axes) == 2 and fig.axes[0].get_xlim()[1] > 8  # modes, high quality
+
+
+def test_digits_rows_carry_the_digits_metrics(tmp_path):
+    rows = study.run(["nsgan"], ["digits"], seeds=2, steps=5, out=tmp_path, device="cpu",
+                     log=quiet)
+    assert len(rows) == 2 and all(r["status"] == "ok" for r in rows)
+    for r in rows:
+        assert r["modes"] is None and r["sliced_w"] > 0 and r["fd"] > 0
+        assert 0 <= r["coverage"] <= 1 and r["class_kl"] >= 0
+
+
+def test_resume_trains_only_the_missing_cells(whole, tmp_path, monkeypatch):
+    shutil.copy(whole / "study.csv", tmp_path / "study.csv")
+    calls = []
+    real = study.train_block
+
+    def counting(recipe, data, seeds, *args, **kwargs):
+        calls.append((recipe, list(seeds)))
+        return real(recipe, data, seeds, *args, **kwargs)
+
+    monkeypatch.setattr(study, "train_block", counting)
+    rows = study.run(**GRID, out=tmp_path, log=quiet)
+    assert calls == [] and len(rows) == 4, "a finished study must not train again"
+    lines = (tmp_path / "study.csv").read_text().splitlines()  # interrupted after 3 cells
+    (tmp_path / "study.csv").write_text("\n".join(lines[:4]) + "\n")
+    rows = study.run(**GRID, out=tmp_path, log=quiet)
+    assert calls == [("lsgan", [1])]
+    assert sorted((r["recipe"], r["seed"]) for r in rows) == sorted(
+        (r["recipe"], r["seed"]) for r in study.read(whole / "study.csv"))
+    with pytest.raises(ValueError, match="another number of steps"):
+        study.run(**{**GRID, "steps": 30}, out=tmp_path, log=quiet)
+
+
+def test_shards_in_separate_processes_merge_to_the_whole_study(whole, sharded):
+    assert sorted(p.name for p in sharded.glob("study-*.csv")) == [
+        "study-1-of-2.csv", "study-2-of-2.csv"]
+    a, b = study.read(whole / "study.csv"), study.read(sharded / "study.csv")
+    assert [(r["recipe"], r["data"], r["seed"]) for r in a] == [
+        (r["recipe"], r["data"], r["seed"]) for r in b]
+    for x, y in zip(a, b):  # each member is its single run, whichever process trained it
+        for m in ("modes", "high_quality", "kl"):
+            assert math.isclose(x[m], y[m], rel_tol=1e-6, abs_tol=1e-6), (x, y)
+
+
+def test_merge_refuses_overlaps_gaps_and_mixed_studies(sharded, whole, tmp_path):
+    one = tmp_path / "one"
+    one.mkdir()
+    for suffix in ("csv", "json"):
+        shutil.copy(sharded / f"study-1-of-2.{suffix}", one / f"study-1-of-2.{suffix}")
+    with pytest.raises(ValueError, match="missing.*shard\\(s\\) 2/2"):
+        study.merge([one], tmp_path / "merged")
+    with pytest.raises(ValueError, match="in both"):
+        study.merge([sharded, one], tmp_path / "merged")
+    extra = tmp_path / "extra"
+    shutil.copytree(one, extra)
+    for suffix in ("csv", "json"):
+        shutil.copy(sharded / f"study-2-of-2.{suffix}", extra / f"study-2-of-2.{suffix}")
+    with open(extra / "study-2-of-2.csv", "a") as f:
+        f.write("gan,ring,0,20,ok,,,0.1,True,1,0.1,2.0,,,,,,,\n")
+    with pytest.raises(ValueError, match="not in the study's grid"):
+        study.merge([extra], tmp_path / "merged")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["study-merge", str(sharded), str(one), "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("argv", [
+    ["study", "--recipes", "nsgan", "no-such-loss"],
+    ["study", "--data", "moons"],
+    ["study", "--seeds", "0"],
+    ["study", "--steps", "-5"],
+    ["study", "--shard", "3/2"],
+    ["study", "--shard", "half"],
+    ["study", "--submit", "2", "--shard", "1/2"],
+    ["study-merge", "/no/such/folder"],
+])
+def test_bad_arguments_exit_2_before_any_training(argv, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(study, "train_block", lambda *a, **k: pytest.fail("it trained"))
+    if argv[0] == "study":
+        argv = [*argv, "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    assert "error" in capsys.readouterr().err
