@@ -63,3 +63,44 @@ def test_exercises_follow_the_house_style(path):
         assert re.match(r"\*(Derive|Implement|Experiment)\.\*", body), (
             f"{path.name}: exercise {title.strip()!r} should open with *Derive.*, "
             f"*Implement.* or *Experiment.*")
+
+
+def math_line_breaks_as_list(markdown: str) -> list[str]:
+    """Lines that continue an inline $...$ from the line above but begin like a list item
+    ("+ ", "- ", "* ", "1. "): Markdown ends the paragraph there, so the maths is left as text.
+    Code fences are skipped; directive fences ({exercise}, {solution} ...) hold Markdown."""
+    bad, open_math, fence = [], False, None
+    for line in markdown.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            info = stripped.lstrip("`~").strip()
+            if fence is None and not info.startswith("{") and info:
+                fence = stripped[:3]
+            elif fence is not None and stripped.startswith(fence) and not info:
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        if not stripped:
+            open_math = False  # a blank line ends the paragraph, and with it any maths
+            continue
+        if open_math and re.match(r"([+*-]|\d+[.)])\s", stripped):
+            bad.append(line)
+        singles = re.sub(r"\\\$|\$\$", "", line).count("$")
+        open_math ^= singles % 2 == 1
+    return bad
+
+
+def test_math_line_breaks_as_list_finds_the_trap():
+    assert math_line_breaks_as_list("a $x =\n+ y$ b") == ["+ y$ b"]
+    assert math_line_breaks_as_list("a $x$ b\n- item") == []
+    assert math_line_breaks_as_list("a $x +\ny$ b") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_inline_maths_continues_on_a_list_line(path):
+    cells = json.loads(path.read_text())["cells"]
+    bad = [line for c in cells if c["cell_type"] == "markdown"
+           for line in math_line_breaks_as_list("".join(c["source"]))]
+    assert not bad, (f"{path.name}: inline maths continues on a line that Markdown reads as a "
+                     f"list item; move the operator to the end of the line above: {bad}")
