@@ -286,6 +286,8 @@ class Ensemble:
     @torch.no_grad()
     def _keep_stopped(self, name: str) -> None:
         """Put the stopped members' saved slices of network ``name`` back after an update."""
+        if not self._frozen:  # every step of a healthy ensemble: nothing to put back
+            return
         params, state = self._slices(name)
         for i, frozen in self._frozen.items():
             saved_params, saved_state = frozen["saved"][name]

@@ -126,7 +126,9 @@ def _typed(row: dict) -> dict:
 
 def _score(ens, i: int, data: str) -> dict:
     """Member i's metrics: evaluate() (and digits_metrics on digits); {} if not finite."""
-    gan = ens.member(i) if ens.batched else ens.runs[i]
+    gan = ens.runs[i]
+    if ens.batched:  # member i's weights into its run, as ensemble.train's own scoring does
+        ens._write(i, gan, with_optimizers=False)
     try:
         out = evaluate(gan)
         if data == "digits":
