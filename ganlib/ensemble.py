@@ -29,9 +29,12 @@ after another through :func:`ganlib.train.train` instead: :func:`build` warns, a
 member at a time (a ``torch.Generator`` draws for one stream), a small cost beside the
 batched products.
 
-The penalties are ganlib.penalties' formulas written once more for stacked batches (a
-penalty there takes one critic and one batch); tests/test_ensemble.py checks them against
-the originals through whole runs.
+The extra terms are the recipe's own (:mod:`ganlib.terms`), called on one stacked
+:class:`ganlib.terms.Step` (``stacked=True``) as train.py calls them on a run's step: a
+penalty is ganlib.penalties' own in its stacked mode, each member drawing from its own stream
+(tests/test_penalties.py checks it member by member), EBGAN's pulling-away term ganlib.losses'
+own under vmap. A recipe batches when each of its terms has such a stacked form
+(``Term.stacked``).
 
 Non-finite values: each member's loss terms and gradient are checked before every update and
 its weights after it, as in a single run. A member that fails is stopped and reported
@@ -53,7 +56,6 @@ speed: bench/ensemble.py.
 from __future__ import annotations
 
 import copy
-import math
 import os
 import time
 import warnings
@@ -67,8 +69,9 @@ from torch.nn.utils import parametrize
 from tqdm.auto import tqdm
 
 from ganlib import data as datasets
-from ganlib import losses, penalties
+from ganlib import terms
 from ganlib import train as single
+from ganlib.conditioning import Inputs
 from ganlib.models import AutoencoderEnergy, Discriminator, Generator
 from ganlib.train import NonFiniteLossError
 
@@ -179,7 +182,8 @@ class StackedDiscriminator(nn.Module):
             return {"score": (self.decoder(code) - x).pow(2).mean(dim=2), "code": code}
         return {"score": self.body(x)[..., 0]}
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, c: None = None) -> torch.Tensor:
+        """The scores, (E, N); ``c`` is always None (conditioning is not batched)."""
         return self.outputs(x)["score"]
 
     def pairs(self) -> list:
@@ -342,82 +346,36 @@ def _why_not_batched(gan: single.GAN) -> str | None:
     if r.spectral_norm:
         return "spectral normalisation is not batched"
     for t in gan.terms:
-        if t.name != "pull_away" and t.name not in penalties.names():
-            return f"the {t.name} term is not batched"
+        if not t.stacked:
+            return f"the {t.name} term has no stacked form, so it is not batched"
     return None
 
 
 # ------------------------------------------------------------------------ one step
 
 
-@dataclass
-class _Step:
-    real: torch.Tensor | None  # (E, N, d)
-    fake: torch.Tensor
-    real_out: dict | None  # {"score": (E, N), ...}
-    fake_out: dict
-
-
-def _per_member(ens: Ensemble, alive: list[bool], draw) -> torch.Tensor:
-    """``draw(gan)`` for every live member, from its own stream, stacked; zeros for the
-    stopped ones (whose streams stay where they stopped)."""
-    out = [draw(gan) if a else None for gan, a in zip(ens.runs, alive)]
-    like = next(t for t in out if t is not None)
-    return torch.stack([torch.zeros_like(like) if t is None else t for t in out])
-
-
-def _forward(ens: Ensemble, alive: list[bool], fake_grad: bool, with_real: bool) -> _Step:
-    """Each member's draws (train.py's order), the fakes, and D on both batches."""
+def _forward(ens: Ensemble, alive: list[bool], fake_grad: bool, with_real: bool) -> terms.Step:
+    """Each live member's draws from its own stream (train.py's order), the fakes and D on
+    both batches, as one stacked step; a stopped member draws nothing (zeros)."""
     draws = [gan.conditioning.draw(gan.data, gan.batch_size, gan.G.z_dim, gan.rng, with_real)
              if a else None for gan, a in zip(ens.runs, alive)]
     like = next(d for d in draws if d is not None)
-    z = torch.stack([torch.zeros_like(like.z) if d is None else d.z for d in draws])
+
+    def stacked(key: str) -> torch.Tensor:  # zeros for the stopped members
+        return torch.stack([torch.zeros_like(getattr(like, key)) if d is None else
+                            getattr(d, key) for d in draws])
+
+    z, real = stacked("z"), stacked("real") if with_real else None
     with torch.set_grad_enabled(fake_grad):
         fake = ens.G(z)
-    if not with_real:
-        return _Step(None, fake, None, ens.D.outputs(fake))
-    real = torch.stack([torch.zeros_like(like.real) if d is None else d.real for d in draws])
-    both = ens.D.outputs(torch.cat([real, fake], 1))
-    n = real.shape[1]
-    return _Step(real, fake, {k: v[:, :n] for k, v in both.items()},
-                 {k: v[:, n:] for k, v in both.items()})
-
-
-def _grad_norms(D: StackedDiscriminator, x: torch.Tensor) -> torch.Tensor:
-    """|| d D_i(x_ij) / d x_ij || for every member i and sample j, (E, N), graph kept."""
-    x = x.requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
-    return grad.flatten(2).norm(2, dim=2)
-
-
-def _penalty(ens: Ensemble, alive: list[bool], s: _Step) -> torch.Tensor:
-    """The recipe's penalty for every member, (E,): ganlib.penalties' formulas on stacked
-    batches, with each member's random draws (interpolation weights, perturbations) taken
-    from its own stream exactly as ganlib.penalties takes them."""
-    r = ens.recipe
-    name, params = r.penalty, r.penalty_params
-    real, fake = s.real.detach(), s.fake.detach()
-    single_shape = real.shape[1:]
-    opts = dict(device=real.device, dtype=real.dtype)
-    if name in ("gp", "lp"):
-        shape = (single_shape[0], *([1] * (len(single_shape) - 1)))
-        eps = _per_member(ens, alive, lambda g: torch.rand(shape, generator=g.rng, **opts))
-        excess = _grad_norms(ens.D, eps * real + (1 - eps) * fake) - 1
-        if name == "lp":
-            excess = excess.clamp(min=0)
-        return excess.pow(2).mean(1)
-    if name == "dragan":
-        scale, k = params.get("scale", 0.5), params.get("k", 1.0)
-        c = (scale * real.flatten(1).std(1)).view(-1, *([1] * len(single_shape)))
-        noise = _per_member(ens, alive, lambda g: torch.randn(single_shape, generator=g.rng,
-                                                              **opts))
-        return (_grad_norms(ens.D, real + c * noise) - k).pow(2).mean(1)
-    value = 0
-    if name in ("r1", "r1r2"):
-        value = value + _grad_norms(ens.D, real).pow(2).mean(1)
-    if name in ("r2", "r1r2"):
-        value = value + _grad_norms(ens.D, fake).pow(2).mean(1)
-    return value
+    if with_real:  # one pass over both batches
+        both, n = ens.D.outputs(torch.cat([real, fake], 1)), real.shape[1]
+        real_out = {k: v[:, :n] for k, v in both.items()}
+        fake_out = {k: v[:, n:] for k, v in both.items()}
+    else:
+        real_out, fake_out = None, ens.D.outputs(fake)
+    rngs = [gan.rng if a else None for gan, a in zip(ens.runs, alive)]
+    return terms.Step(Inputs(real, z), fake, real_out, fake_out, ens.D, rngs, stacked=True)
 
 
 def _each(ens: Ensemble, fn, *stacked: torch.Tensor) -> torch.Tensor:
@@ -432,10 +390,10 @@ def _each(ens: Ensemble, fn, *stacked: torch.Tensor) -> torch.Tensor:
     return torch.stack([fn(*args) for args in zip(*stacked)])
 
 
-def _objective(ens: Ensemble, alive: list[bool], s: _Step, side: str) -> dict:
-    """{name: (weight, values (E,))}, the adversarial loss first, as in train.py."""
-    loss = ens.runs[0].loss
-    fake = s.fake_out["score"]
+def _objective(ens: Ensemble, s: terms.Step, side: str) -> dict:
+    """{name: (weight, values (E,))}: the adversarial loss, each member's (:func:`_each`), then
+    each term acting on ``side`` on the stacked step, as train.py's ``_objective``."""
+    loss, fake = ens.runs[0].loss, s.fake_out["score"]
     if side == "d":
         parts = {"d_loss": (1.0, _each(ens, loss.d_loss, s.real_out["score"], fake))}
     elif loss.g_needs_real:
@@ -443,10 +401,9 @@ def _objective(ens: Ensemble, alive: list[bool], s: _Step, side: str) -> dict:
     else:
         parts = {"g_loss": (1.0, _each(ens, loss.g_loss, fake))}
     for t in ens.runs[0].terms:
-        if t.name == "pull_away" and side == "g":
-            parts[t.name] = (t.weight, _each(ens, losses.pulling_away_term, s.fake_out["code"]))
-        elif t.name in penalties.names() and side == "d":
-            parts[t.name] = (t.weight, _penalty(ens, alive, s))
+        fn = t.d if side == "d" else t.g
+        if fn is not None:
+            parts[t.name] = (t.weight, fn(s))
     return parts
 
 
@@ -454,6 +411,12 @@ def _member_norms(tensors) -> torch.Tensor:
     """Each member's L2 norm over a list of stacked tensors, (E,)."""
     return torch.linalg.vector_norm(
         torch.stack([torch.linalg.vector_norm(t.flatten(1), dim=1) for t in tensors]), dim=0)
+
+
+def _failing(alive: list[bool], values: torch.Tensor) -> list[int]:
+    """The live members with a non-finite value in their column of ``values`` (K, E)."""
+    live = torch.tensor(alive, device=values.device)
+    return (live & ~torch.isfinite(values).all(0)).nonzero().flatten().tolist()
 
 
 def _backward(ens: Ensemble, alive: list[bool], parts: dict, net: str, retain: bool,
@@ -467,22 +430,14 @@ def _backward(ens: Ensemble, alive: list[bool], parts: dict, net: str, retain: b
     total = sum(weight * value for weight, value in parts.values())
     live = torch.tensor(alive, device=total.device)
     torch.where(live, total, 0).sum().backward(inputs=params, retain_graph=retain)
-    rows = torch.stack([v.detach().float() for _, v in parts.values()]
-                       + [_member_norms([p.grad for p in params])]).tolist()
-    names = list(parts)
-    for i in [i for i, a in enumerate(alive) if a]:
-        for k, name in enumerate(names):
-            if not math.isfinite(rows[k][i]):
-                which = name if k == 0 else f"{name} (in {net}'s loss)"
-                ens._stop(i, ens.step, which, rows[k][i], moved)
-                alive[i] = False
-                break
-        else:
-            if not math.isfinite(rows[-1][i]):
-                ens._stop(i, ens.step, f"the gradient of {names[0]} (its norm)", rows[-1][i],
-                          moved)
-                alive[i] = False
-    return dict(zip(names, rows[:-1]))
+    checked = torch.stack([v.detach().float() for _, v in parts.values()]
+                          + [_member_norms([p.grad for p in params])])
+    rows = checked.tolist()
+    for i in _failing(alive, checked):
+        ens._stop(i, ens.step, *single._first_non_finite(list(parts), [r[i] for r in rows], net),
+                  moved)
+        alive[i] = False
+    return dict(zip(parts, rows[:-1]))
 
 
 def _apply(ens: Ensemble, alive: list[bool], net: str) -> None:
@@ -493,25 +448,16 @@ def _apply(ens: Ensemble, alive: list[bool], net: str) -> None:
     ens._updates[net] += 1
     ens._keep_stopped(net)
     params = [t for t, _ in stack.pairs()]
-    norms = _member_norms(params).tolist()
-    for i in [i for i, a in enumerate(alive) if a]:
-        if not math.isfinite(norms[i]):
-            ens._stop(i, ens.step, f"the norm of {net}'s weights after its update", norms[i],
-                      True, after_update=True)
-            alive[i] = False
+    norms = _member_norms(params)
+    for i in _failing(alive, norms[None]):
+        ens._stop(i, ens.step, f"the norm of {net}'s weights after its update",
+                  norms[i].item(), True, after_update=True)
+        alive[i] = False
     if net == "D" and ens.recipe.clip:
         with torch.no_grad():
             for p in params:
                 p.clamp_(-ens.recipe.clip, ens.recipe.clip)
         ens._keep_stopped(net)
-
-
-def _set_learning_rates(ens: Ensemble) -> None:
-    r, planned = ens.recipe, ens.runs[0].steps_planned
-    scale = max(0.0, 1 - ens.step / planned) if r.lr_decay else 1.0
-    for opt, lr in ((ens.opt_d, r.lr_d), (ens.opt_g, r.lr_g)):
-        for group in opt.param_groups:
-            group["lr"] = lr * scale
 
 
 def train_step(ens: Ensemble) -> tuple[dict, dict]:
@@ -521,20 +467,20 @@ def train_step(ens: Ensemble) -> tuple[dict, dict]:
     together = r.updates == "simultaneous"
     alive = ens.alive()
     ens._rng_states = [gan.rng.get_state() for gan in ens.runs]
-    _set_learning_rates(ens)
+    single._set_learning_rates(r, ens.step, ens.runs[0].steps_planned, ens.opt_d, ens.opt_g)
     moved, g_parts = False, {}
     for _ in range(r.n_critic):
         s = _forward(ens, alive, fake_grad=together, with_real=True)
-        d_parts = _backward(ens, alive, _objective(ens, alive, s, "d"), "D", together, moved)
+        d_parts = _backward(ens, alive, _objective(ens, s, "d"), "D", together, moved)
         if together and any(alive):  # G's gradient at the same point, before either moves
-            g_parts = _backward(ens, alive, _objective(ens, alive, s, "g"), "G", False, moved)
+            g_parts = _backward(ens, alive, _objective(ens, s, "g"), "G", False, moved)
         if not any(alive):
             return d_parts, {}
         _apply(ens, alive, "D")
         moved = True
     if not together and any(alive):
         s = _forward(ens, alive, fake_grad=True, with_real=ens.runs[0].loss.g_needs_real)
-        g_parts = _backward(ens, alive, _objective(ens, alive, s, "g"), "G", False, moved)
+        g_parts = _backward(ens, alive, _objective(ens, s, "g"), "G", False, moved)
     if any(alive):
         _apply(ens, alive, "G")
     return d_parts, g_parts

@@ -18,7 +18,9 @@ fakes and the discriminator's outputs (:class:`Step`):
 
 ``get(name, weight, conditioning)`` builds one by name; ``names()`` lists them; ``penalty(...)``
 wraps a penalty. A term names the discriminator heads it needs (``heads``), which
-:func:`ganlib.train.build` adds. Chapters 6-9 use them; tests: tests/test_train.py,
+:func:`ganlib.train.build` adds. A term that also takes an ensemble's stacked step
+(``Term.stacked``: the penalties and pull_away) lets :mod:`ganlib.ensemble` batch its recipe.
+Chapters 6-9 use them; tests: tests/test_train.py,
 tests/test_infogan.py.
 """
 
@@ -35,42 +37,64 @@ from ganlib.conditioning import Inputs
 
 @dataclass
 class Step:
-    """What one update sees: the draws, the fakes and D's outputs ({"score", heads...})."""
+    """What one update sees: the draws, the fakes and D's outputs ({"score", heads...}).
+
+    ``stacked``: an ensemble's step (:mod:`ganlib.ensemble`), E runs at once. Every tensor then
+    has a leading member dimension (real (E, N, ...), scores (E, N)), D maps (E, N, ...) to
+    (E, N), ``generator`` is a list of E generators (None for a stopped member, which must draw
+    nothing), and a term returns one value per member, (E,).
+    """
 
     inputs: Inputs
     fake: torch.Tensor
     real_out: dict | None  # None in a generator step whose loss needs no real outputs
     fake_out: dict
     D: torch.nn.Module
-    generator: torch.Generator | None = None
+    generator: torch.Generator | list | None = None
+    stacked: bool = False
 
 
 @dataclass(frozen=True)
 class Term:
-    """``weight * d(step)`` is added to D's loss, ``weight * g(step)`` to G's (when given)."""
+    """``weight * d(step)`` is added to D's loss, ``weight * g(step)`` to G's (when given).
+
+    ``stacked``: d and g also take a stacked :class:`Step` and return one value per member;
+    :mod:`ganlib.ensemble` batches the recipes whose terms all do.
+    """
 
     name: str
     weight: float
     d: Callable[[Step], torch.Tensor] | None = None
     g: Callable[[Step], torch.Tensor] | None = None
     heads: dict = field(default_factory=dict)  # discriminator heads it reads, {name: width}
+    stacked: bool = False
 
 
 def penalty(name: str, weight: float, **params) -> Term:
     """A penalty on D, e.g. ``penalty("gp", 10.0)``; its critic is D(., c) with the step's c.
 
-    Chapter 6, "In code"; test: tests/test_train.py::test_penalty_params_reach_the_penalty.
+    On a stacked step it is the penalties' stacked mode (each member's draws from its own
+    generator). Chapter 6, "In code"; tests:
+    tests/test_train.py::test_penalty_params_reach_the_penalty,
+    tests/test_ensemble.py::test_each_member_follows_its_single_run.
     """
     pen = penalties.get(name, **params)
 
     def on_d(s: Step) -> torch.Tensor:
-        return pen(lambda x: s.D(x, s.inputs.d_cond), s.inputs.real, s.fake, s.generator)
+        return pen(lambda x: s.D(x, s.inputs.d_cond), s.inputs.real, s.fake, s.generator,
+                   stacked=s.stacked)
 
-    return Term(name, weight, d=on_d)
+    return Term(name, weight, d=on_d, stacked=True)
 
 
 def _pull_away(weight: float, conditioning) -> Term:
-    return Term("pull_away", weight, g=lambda s: losses.pulling_away_term(s.fake_out["code"]))
+    """EBGAN's pulling-away term on G; on a stacked step each member's, by torch.func.vmap."""
+
+    def on_g(s: Step) -> torch.Tensor:
+        pt = torch.func.vmap(losses.pulling_away_term) if s.stacked else losses.pulling_away_term
+        return pt(s.fake_out["code"])
+
+    return Term("pull_away", weight, g=on_g, stacked=True)
 
 
 def _classifier(weight: float, conditioning) -> Term:

@@ -276,13 +276,21 @@ def _backward(parts: dict, params: list, step: int, retain: bool = False, net: s
     total.backward(inputs=params, retain_graph=retain)
     checked = torch.stack([v.detach().float() for _, v in parts.values()]
                           + [_norm(p.grad for p in params)]).tolist()
-    for i, (name, value) in enumerate(zip(parts, checked)):
-        if not math.isfinite(value):
-            raise NonFiniteLossError(step, name if i == 0 else f"{name} (in {net}'s loss)", value)
-    if not math.isfinite(checked[-1]):
-        raise NonFiniteLossError(step, f"the gradient of {next(iter(parts))} (its norm)",
-                                 checked[-1])
+    bad = _first_non_finite(list(parts), checked, net)
+    if bad is not None:
+        raise NonFiniteLossError(step, *bad)
     return dict(zip(parts, checked[:-1]))
+
+
+def _first_non_finite(names: list, values: list, net: str) -> tuple[str, float] | None:
+    """(which, value) for the first non-finite of a loss's parts ``values[:-1]`` (named by
+    ``names``, the adversarial loss first) and its gradient's norm ``values[-1]``; or None."""
+    for i, (name, value) in enumerate(zip(names, values)):
+        if not math.isfinite(value):
+            return (name if i == 0 else f"{name} (in {net}'s loss)"), value
+    if not math.isfinite(values[-1]):
+        return f"the gradient of {names[0]} (its norm)", values[-1]
+    return None
 
 
 def _apply(opt: torch.optim.Optimizer, params: list, step: int, net: str) -> None:
@@ -293,10 +301,11 @@ def _apply(opt: torch.optim.Optimizer, params: list, step: int, net: str) -> Non
         raise NonFiniteLossError(step, f"the norm of {net}'s weights after its update", norm)
 
 
-def _set_learning_rates(gan: GAN) -> None:
-    r = gan.recipe
-    scale = max(0.0, 1 - gan.step / gan.steps_planned) if r.lr_decay else 1.0
-    for opt, lr in ((gan.opt_d, r.lr_d), (gan.opt_g, r.lr_g)):
+def _set_learning_rates(r: recipes.Recipe, step: int, planned: int, opt_d, opt_g) -> None:
+    """The recipe's learning rates at ``step`` of ``planned``: constant, or with ``lr_decay``
+    falling linearly to zero at ``planned`` (the ensemble shares it)."""
+    scale = max(0.0, 1 - step / planned) if r.lr_decay else 1.0
+    for opt, lr in ((opt_d, r.lr_d), (opt_g, r.lr_g)):
         for group in opt.param_groups:
             group["lr"] = lr * scale
 
@@ -312,7 +321,7 @@ def train_step(gan: GAN) -> tuple[dict, dict]:
     r, k = gan.recipe, gan.step
     d_params, g_params = list(gan.D.parameters()), list(gan.G.parameters())
     together = r.updates == "simultaneous"
-    _set_learning_rates(gan)
+    _set_learning_rates(r, k, gan.steps_planned, gan.opt_d, gan.opt_g)
     for _ in range(r.n_critic):
         s = _forward(gan, fake_grad=together, with_real=True)
         d_parts = _backward(_objective(gan, s, "d"), d_params, k, retain=together)

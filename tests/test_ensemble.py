@@ -6,12 +6,13 @@ float32 two correct runs drift apart by up to ~1e-3 in 20 steps; in float64 they
 ~1e-10, which leaves a wrong draw, term or update nowhere to hide.
 """
 
+import dataclasses
 import warnings
 
 import pytest
 import torch
 
-from ganlib import ensemble, recipes
+from ganlib import ensemble, recipes, terms
 from ganlib import train as single
 from ganlib.train import NonFiniteLossError
 
@@ -176,6 +177,20 @@ def test_what_cannot_batch_trains_one_run_after_another(name, reason):
     single.train(alone, progress=False)
     assert_same_run(ens.member(1), alone, tol=0)
     assert "modes" in result.metrics[1]
+
+
+def test_a_term_without_a_stacked_form_trains_one_run_after_another(monkeypatch):
+    """The ensemble batches a term by what it supports (Term.stacked), not by its name."""
+    pull_away = terms._FACTORIES["pull_away"]
+    monkeypatch.setitem(terms._FACTORIES, "pull_away", lambda weight, conditioning:
+                        dataclasses.replace(pull_away(weight, conditioning), stacked=False))
+    with pytest.warns(UserWarning, match="the pull_away term has no stacked form"):
+        ens = ensemble.build("ebgan", "ring", seeds=[0, 1], steps=3, **SMALL)
+    result = ensemble.train(ens, progress=False, evaluate=False)
+    assert not result.batched and not result.failures
+    alone = single.build("ebgan", "ring", steps=3, seed=1, **SMALL)
+    single.train(alone, progress=False)
+    assert_same_run(ens.member(1), alone, tol=0)
 
 
 def test_sequential_on_request_and_bad_seeds():

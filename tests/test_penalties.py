@@ -170,3 +170,106 @@ def test_random_draws_come_from_the_given_generator(batch):
     state = torch.get_rng_state()
     penalties.dragan_penalty(quadratic_critic, real, generator=torch.Generator().manual_seed(1))
     assert torch.equal(torch.get_rng_state(), state)
+
+
+class StackedMLP:
+    """E small tanh critics as one, x (E, N, 3) -> (E, N, 1), and member i's alone, (N, 1)."""
+
+    def __init__(self, members: int, seed: int = 0):
+        g = torch.Generator().manual_seed(seed)
+        shapes = [(members, 3, 5), (members, 1, 5), (members, 5, 1)]
+        self.params = [torch.randn(s, generator=g, dtype=torch.float64).requires_grad_()
+                       for s in shapes]
+
+    def __call__(self, x):
+        w1, b1, w2 = self.params
+        return torch.tanh(torch.baddbmm(b1, x, w1)) @ w2
+
+    def member(self, i):
+        w1, b1, w2 = (p[i] for p in self.params)
+        return lambda x: torch.tanh(x @ w1 + b1) @ w2
+
+
+def at_zero_draws(name, params, critic, real, fake):
+    """The unstacked penalty with its random draws at zero: the interpolates at the fakes
+    (GP, LP), DRAGAN at the data itself; R1 and R2 draw nothing."""
+    if name in ("gp", "lp"):
+        return penalties.gradient_penalty(critic, fake, fake, one_sided=name == "lp")
+    if name == "dragan":
+        return penalties.dragan_penalty(critic, real, scale=0.0, k=params.get("k", 1.0))
+    return penalties.get(name)(critic, real, fake)
+
+
+@pytest.mark.parametrize("name, params", [(n, {}) for n in penalties.names()]
+                         + [("dragan", {"scale": 0.3, "k": 0.5})])
+def test_stacked_penalties_are_each_members_own(name, params):
+    """Member i of a stacked penalty is the unstacked penalty of member i's batch, critic and
+    generator (value, gradient and the draws taken, float64); a member without a generator
+    draws nothing and gets zero draws; torch's global stream is never touched."""
+    members, n = 4, 6
+    g = torch.Generator().manual_seed(11)
+    real = torch.randn(members, n, 3, generator=g, dtype=torch.float64)
+    fake = torch.randn(members, n, 3, generator=g, dtype=torch.float64) + 1
+    critic, pen = StackedMLP(members), penalties.get(name, **params)
+    seeds = [5, None, 7, 5]  # member 1 draws nothing; members 0 and 3 share a seed, not a stream
+    streams = [None if s is None else torch.Generator().manual_seed(s) for s in seeds]
+    global_state = torch.get_rng_state()
+    stacked = pen(critic, real, fake, generator=streams, stacked=True)
+    assert stacked.shape == (members,)
+    grads = torch.autograd.grad(stacked.sum(), critic.params)
+    assert torch.equal(torch.get_rng_state(), global_state), "the global stream moved"
+    for i, seed in enumerate(seeds):
+        alone = StackedMLP(members)  # the same weights, member i's used alone
+        if seed is None:
+            expected = at_zero_draws(name, params, alone.member(i), real[i], fake[i])
+        else:
+            own = torch.Generator().manual_seed(seed)
+            expected = pen(alone.member(i), real[i], fake[i], generator=own)
+            assert torch.equal(own.get_state(), streams[i].get_state()), "other draws"
+        torch.testing.assert_close(stacked[i], expected, rtol=1e-12, atol=1e-12)
+        for got, want in zip(grads, torch.autograd.grad(expected, alone.params)):
+            torch.testing.assert_close(got[i], want[i], rtol=1e-10, atol=1e-12)
+
+
+def test_bad_stacked_input_fails_before_any_work():
+    members, n = 3, 8
+    real, fake = torch.randn(members, n, 2), torch.randn(members, n, 2)
+    calls = []
+
+    def critic(x):
+        calls.append(x.shape)
+        return 0.5 * (x**2).sum(-1)
+
+    streams = [torch.Generator().manual_seed(s) for s in range(members)]
+    states = [g.get_state() for g in streams]
+    bad = [  # (what is wrong, the call, what the message says)
+        ("one batch, not E", lambda: penalties.gradient_penalty(
+            critic, real[0], fake[0], generator=streams, stacked=True), r"\(E, N, \.\.\.\)"),
+        ("ints", lambda: penalties.r1_penalty(critic, real.long(), stacked=True), "float batch"),
+        ("no members", lambda: penalties.r2_penalty(critic, fake[:0], stacked=True),
+         "no members"),
+        ("no samples", lambda: penalties.get("r1r2")(critic, real[:, :0], fake[:, :0],
+                                                    stacked=True), "0 samples per member"),
+        ("one sample", lambda: penalties.dragan_penalty(critic, real[:, :1], generator=streams,
+                                                        stacked=True), "at least 2"),
+        ("shapes", lambda: penalties.gradient_penalty(critic, real, fake[:, :5],
+                                                      generator=streams, stacked=True),
+         "same shape"),
+        ("one generator", lambda: penalties.gradient_penalty(
+            critic, real, fake, generator=streams[0], stacked=True),
+         "list of 3 torch.Generators, one per member.*got Generator"),
+        ("too few", lambda: penalties.dragan_penalty(critic, real, generator=streams[:2],
+                                                     stacked=True), "got a list of 2"),
+        ("none", lambda: penalties.get("lp")(critic, real, fake, stacked=True), "got NoneType"),
+        ("seeds", lambda: penalties.get("gp")(critic, real, fake, generator=[0, 1, 2],
+                                              stacked=True), "list of 3 torch.Generators"),
+    ]
+    for what, call, message in bad:
+        with pytest.raises(ValueError, match=message):
+            call()
+        assert not calls, f"{what}: the critic ran"
+        assert all(torch.equal(g.get_state(), s) for g, s in zip(streams, states)), what
+    # a critic that mixes up the layout is caught at its first call
+    for wrong in (lambda x: critic(x).flatten(), lambda x: critic(x).mean(1)):
+        with pytest.raises(ValueError, match=r"per sample, shape \(3, 8\) or \(3, 8, 1\)"):
+            penalties.r1_penalty(wrong, real, stacked=True)
