@@ -45,10 +45,13 @@ book-without-solutions: setup
 colab: setup
 	$(PY) tools/colab_edition.py
 
-# Every chapter's Colab edition run as a student would: ganlib from a wheel, another torch, a
-# folder outside the repository (minutes: it installs a fresh environment).
+# Every chapter's and every assignment's Colab edition run as a student would: ganlib from a
+# wheel, another torch, a folder outside the repository; each assignment unsolved (its checks
+# fail, nothing raises) and solved (its checks pass), after its setup cell installs
+# otter-grader (minutes: it installs a fresh environment).
 colab-check: setup
-	COLAB_CHAPTERS=all $(PY) -m pytest -q -s tests/test_colab.py -k fresh_environment
+	COLAB_CHAPTERS=all COLAB_ASSIGNMENTS=all $(PY) -m pytest -q -s tests/test_colab.py \
+		-k fresh_environment
 
 # The graded assignments: for each assignments/NN_name.ipynb (otter-grader's format, solutions and
 # hidden tests in one notebook), otter assign writes _build/assignments/NN_name/student/ (to hand

@@ -18,6 +18,8 @@ torch.bmm shapes, both as one process with every core's thread and as one single
 process per core, the larger counting) and reports each variant's matmul rate -- the FLOPs of
 a member-step (counted from the layer sizes: the matrix products of the forward and backward
 passes that each update needs) times member-steps per second -- as a fraction of it.
+It also times a hidden layer's three batched products at this work's own shapes, the rate
+that bounds a batched step on this machine (small products run well below the large ones).
 Timed work starts after a warm-up and, for processes, after all of them are ready (a
 barrier); building, starting Python and importing torch are not timed. The variants alternate,
 ``--repeats`` rounds, and each is reported by its median (and best) round. Prints a Markdown
@@ -181,6 +183,30 @@ def bmm_rate(device: str, seconds: float = 1.0) -> float:
     return best
 
 
+def layer_rate(members: int, device: str, seconds: float = 1.0) -> float:
+    """GFLOP/s of the three batched products of one hidden layer at this work's shapes: the
+    forward h W, the input gradient g W^T and the weight gradient h^T g, for ``members``
+    members on D's batch of 2 x BATCH rows, HIDDEN x HIDDEN weights. About 80% of an ensemble
+    step is such products, so this rate bounds the whole step's."""
+    dev = torch.device(device)
+    sync = _sync(dev)
+    e, n, h = members, 2 * BATCH, HIDDEN
+    x, g, w = (torch.randn(e, n, h, device=dev), torch.randn(e, n, h, device=dev),
+               torch.randn(e, h, h, device=dev))
+    products = (lambda: torch.bmm(x, w), lambda: torch.bmm(g, w.transpose(1, 2)),
+                lambda: torch.bmm(x.transpose(1, 2), g))
+    for f in products * 2:
+        f()
+    sync()
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        for f in products:
+            f()
+        count += 3
+    sync()
+    return 2 * e * n * h * h * count / (time.perf_counter() - start) / 1e9
+
+
 def _sync(device):
     return torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
 
@@ -270,6 +296,7 @@ def main() -> None:
         for label, _, fn in variants:
             seconds[label].append(fn())
     peak_threads, peak_procs = max(peaks_threads), max(peaks_procs, default=0.0)
+    layer = max(layer_rate(E, dev) for _ in range(args.repeats))
     peak = max(peak_threads, peak_procs)
 
     flops = flops_per_member_step()
@@ -281,7 +308,11 @@ def main() -> None:
     print(f"batched-matmul peak: {peak:.0f} GFLOP/s (best of the rounds: {peak_threads:.0f} with "
           f"{threads} threads in one process, {peak_procs:.0f} summed over {cores} "
           f"single-threaded processes); at the peak a member-step takes "
-          f"{1e3 * flops / peak / 1e9:.2f} ms\n")
+          f"{1e3 * flops / peak / 1e9:.2f} ms")
+    print(f"a hidden layer's three batched products at this work's shapes ({E} x {2 * BATCH} x "
+          f"{HIDDEN} by {HIDDEN} x {HIDDEN}), {threads} threads: {layer:.0f} GFLOP/s, "
+          f"{layer / peak:.0%} of the peak; at that rate a member-step's products take "
+          f"{1e3 * flops / layer / 1e9:.2f} ms\n")
     print("| variant | member-steps | median ms / member-step | best | GFLOP/s (median) | of peak "
           "| vs sequential |")
     print("|---|---|---|---|---|---|---|")

@@ -159,7 +159,7 @@ def test_colab_edition_installs_ganlib_and_fetches_the_public_checks(tmp_path):
     import colab_edition
 
     master = MASTERS[0]
-    path = colab_edition.assignment_edition(master, tmp_path)
+    path = colab_edition.assignment_edition(master, tmp_path, solved=tmp_path / "solved")
     nb = json.loads(path.read_text())
     setup = "".join(nb["cells"][0]["source"])
     assert f"git+{colab_edition.repository_url()}@{colab_edition.commit()}" in setup
@@ -170,3 +170,14 @@ def test_colab_edition_installs_ganlib_and_fetches_the_public_checks(tmp_path):
     text = "\n".join("".join(c["source"]) for c in nb["cells"])
     assert "otter.Notebook(" in text and "BEGIN SOLUTION" not in text and "Rubric" not in text
     assert not any("hidden=True" in (path.parent / "tests" / t).read_text() for t in tests)
+    # the solved edition (for tests/test_colab.py): the same notebook and public tests, with
+    # otter's solution code in every code answer cell and nothing else changed
+    solved = json.loads((tmp_path / "solved" / master.name).read_text())
+    assert len(solved["cells"]) == len(nb["cells"])
+    changed = [(a, b) for a, b in zip(nb["cells"], solved["cells"]) if a != b]
+    assert changed and all(a["cell_type"] == "code" and "otter_answer_cell" in a["metadata"]["tags"]
+                           and "".join(a["source"]).rstrip().endswith("...")
+                           and "BEGIN SOLUTION" in "".join(b["source"]) for a, b in changed)
+    assert len(changed) == sum(c["cell_type"] == "code" and "otter_answer_cell"
+                               in c["metadata"].get("tags", []) for c in nb["cells"])
+    assert sorted(p.name for p in (tmp_path / "solved" / "tests").glob("*.py")) == tests

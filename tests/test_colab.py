@@ -6,6 +6,14 @@ cells are the chapter's byte for byte, except the pinned install cell; and one c
 in a fresh virtual environment, with ganlib installed from a wheel and a different torch than
 requirements.txt pins, from a folder outside the repository. `make colab-check` runs every
 chapter that way (COLAB_CHAPTERS=all).
+
+The graded assignments' Colab editions run in the same fresh environment, as a student would
+in Colab: the setup cell (ganlib is already installed there, so it is not fetched from GitHub;
+otter-grader==7.0.0 is installed from the package registry; the public tests are already beside
+the notebook, so none is downloaded), then the notebook. The unsolved edition runs to the end
+with every check reporting a failure and no exception; the solved edition (the same notebook
+with otter's solution code in its answer cells) passes every check. By default the first
+assignment runs; COLAB_ASSIGNMENTS=all (`make colab-check`) runs all five, "none" none.
 """
 
 from __future__ import annotations
@@ -109,11 +117,20 @@ def fresh_environment(tmp: Path) -> Path:
     return py
 
 
+@pytest.fixture(scope="module")
+def fresh_python(tmp_path_factory) -> Path:
+    """One fresh environment (minutes to build) for the chapters' and the assignments' runs."""
+    start = time.perf_counter()
+    py = fresh_environment(tmp_path_factory.mktemp("fresh"))
+    print(f"\nfresh environment built in {time.perf_counter() - start:.0f} s")
+    return py
+
+
 @pytest.mark.skipif(os.environ.get("COLAB_CHAPTERS") == "none", reason="COLAB_CHAPTERS=none")
-def test_edition_runs_in_a_fresh_environment(edition, tmp_path):
+def test_edition_runs_in_a_fresh_environment(edition, fresh_python, tmp_path):
     wanted = os.environ.get("COLAB_CHAPTERS", CHAPTERS[0].stem)
     chosen = CHAPTERS if wanted == "all" else [p for p in CHAPTERS if p.stem in wanted.split()]
-    py = fresh_environment(tmp_path)
+    py = fresh_python
     outside = tmp_path / "student"  # no file of the checkout is reachable from here
     outside.mkdir()
     timings = {}
@@ -134,3 +151,100 @@ def test_edition_runs_in_a_fresh_environment(edition, tmp_path):
     assert version.startswith("2.14.1"), version
     print("Colab-like runs (torch " + version + "): " +
           ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
+
+
+ASSIGNMENTS = sorted((ROOT / "assignments").glob("*.ipynb"))
+CHECK = re.compile(r"""^\s*grader\.check\(["'](\w+)["']\)\s*$""")
+
+
+def execute(py: Path, notebook: Path) -> tuple[dict, float]:
+    """Run ``notebook`` in its folder with ``py``'s kernel as a student would, every cell even
+    after an error; returns the executed notebook (nbclient records each cell's timing) and the
+    wall time."""
+    done_path = notebook.with_name(notebook.stem + "-executed.ipynb")
+    script = ("import nbclient, nbformat\n"
+              f"nb = nbformat.read({str(notebook)!r}, as_version=4)\n"
+              "nbclient.NotebookClient(nb, timeout=1200, kernel_name='python3', allow_errors=True,"
+              f" resources={{'metadata': {{'path': {str(notebook.parent)!r}}}}}).execute()\n"
+              f"nbformat.write(nb, {str(done_path)!r})\n")
+    # GIT_ALLOW_PROTOCOL: a `pip install git+https://...` of ganlib would fail loudly
+    env = {**os.environ, "TQDM_DISABLE": "1", "PYTHONPATH": "", "OMP_NUM_THREADS": "1",
+           "GIT_ALLOW_PROTOCOL": "file"}
+    start = time.perf_counter()
+    done = subprocess.run([str(py), "-c", script], cwd=notebook.parent, capture_output=True,
+                          text=True, env=env)
+    seconds = time.perf_counter() - start
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done_path.read_text()), seconds
+
+
+def cell_seconds(cell: dict) -> float:
+    from datetime import datetime
+
+    t = cell["metadata"]["execution"]
+    start, end = (datetime.fromisoformat(t[k].replace("Z", "+00:00"))
+                  for k in ("iopub.execute_input", "shell.execute_reply"))
+    return (end - start).total_seconds()
+
+
+def outputs_text(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if out["output_type"] == "stream":
+            parts.append("".join(out["text"]))
+        elif out["output_type"] in ("execute_result", "display_data"):
+            parts.append("".join(out["data"].get("text/plain", "")))
+        elif out["output_type"] == "error":
+            parts.append(f"{out['ename']}: {out['evalue']}")
+    return "\n".join(parts)
+
+
+def errors(nb: dict) -> list[tuple[int, str]]:
+    return [(i, "".join(c["source"])[:80] + f" -> {o['ename']}: {o['evalue'][:200]}")
+            for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            for o in c.get("outputs", []) if o["output_type"] == "error"]
+
+
+@pytest.mark.skipif(os.environ.get("COLAB_ASSIGNMENTS") == "none",
+                    reason="COLAB_ASSIGNMENTS=none")
+def test_assignment_edition_runs_in_a_fresh_environment(fresh_python, tmp_path):
+    wanted = os.environ.get("COLAB_ASSIGNMENTS", ASSIGNMENTS[0].stem)
+    chosen = (ASSIGNMENTS if wanted == "all"
+              else [p for p in ASSIGNMENTS if p.stem in wanted.split()])
+    assert chosen, f"COLAB_ASSIGNMENTS={wanted!r} names no assignment"
+    timings = []
+    for master in chosen:
+        solved = tmp_path / "solved" / master.stem
+        made = colab_edition.assignment_edition(master, tmp_path / "dist" / master.stem,
+                                                solved=solved)
+        for version, folder in (("unsolved", made.parent), ("solved", solved)):
+            outside = tmp_path / "student" / version / master.stem  # outside the checkout
+            shutil.copytree(folder, outside)
+            tests = {p.name: p.read_bytes() for p in (outside / "tests").glob("*.py")}
+            nb, seconds = execute(fresh_python, outside / master.name)
+            where = f"{master.stem} ({version})"
+            code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+            # the setup cell: ganlib already there (nothing from GitHub), otter installed, and
+            # the public tests already beside the notebook (none downloaded)
+            setup = outputs_text(code[0])
+            assert "ganlib" not in setup and "github" not in setup.lower(), f"{where}: {setup}"
+            assert not any(o["output_type"] == "error" for o in code[0]["outputs"]), setup
+            assert tests and {p.name: p.read_bytes()
+                              for p in (outside / "tests").glob("*.py")} == tests, where
+            checks = {CHECK.match("".join(c["source"])).group(1): outputs_text(c)
+                      for c in code if CHECK.match("".join(c["source"]))}
+            assert checks and set(checks) == {p.removesuffix(".py") for p in tests}, where
+            assert not errors(nb), f"{where}: {errors(nb)}"
+            for q, text in checks.items():
+                passed = f"{q} results: All test cases passed!" in text
+                assert passed == (version == "solved"), f"{where} grader.check({q!r}): {text}"
+            pip = sum(cell_seconds(c) for c in code if "%pip install" in "".join(c["source"]))
+            rest = sum(map(cell_seconds, code)) - pip
+            timings.append(f"{master.stem} {version}: {seconds:.0f} s in all (kernel start "
+                           f"included), the %pip cells {pip:.0f} s, the other cells {rest:.1f} s")
+    version = subprocess.run([str(fresh_python), "-c", "import otter, torch; "
+                              "print(otter.__version__, torch.__version__)"],
+                             capture_output=True, text=True).stdout.split()
+    assert version[0] == "7.0.0" and version[1].startswith("2.14.1"), version
+    print("\nColab-like assignment runs (otter " + version[0] + ", torch " + version[1] + "):\n"
+          + "\n".join(timings))

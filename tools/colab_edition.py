@@ -431,9 +431,15 @@ def edition(path: Path, book: Book, sha: str, outputs_from: Path | None = None) 
     return out
 
 
-def assignment_edition(master: Path, dist: Path) -> Path:
+def assignment_edition(master: Path, dist: Path, solved: Path | None = None) -> Path:
     """Generate the Colab edition of the assignment ``master`` into ``dist``/colab with otter
-    assign; returns the notebook's path."""
+    assign; returns the notebook's path.
+
+    With ``solved`` (a folder), also write there the *solved* Colab edition, for tests: the same
+    notebook and public tests, with each code answer cell replaced by otter's solution cell from
+    the autograder notebook of the same ``otter assign`` run (in order; otter tags them
+    ``otter_answer_cell`` and ``otter_assign_solution_cell``). It holds the solutions: never
+    publish it."""
     nb = json.loads(master.read_text())
     first = nb["cells"][0]
     text = "".join(first["source"])
@@ -452,6 +458,7 @@ def assignment_edition(master: Path, dist: Path) -> Path:
                        check=True, capture_output=True, text=True)
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(Path(tmp) / "d" / "student", out)
+        key = json.loads((Path(tmp) / "d" / "autograder" / master.name).read_text())
     path = out / master.name
     made = json.loads(path.read_text())
     tests = sorted(p.name for p in (out / "tests").glob("*.py"))
@@ -470,7 +477,30 @@ def assignment_edition(master: Path, dist: Path) -> Path:
         cell.pop("id", None)
     made.setdefault("metadata", {})["colab"] = {"provenance": []}
     path.write_text(json.dumps(made, indent=1, ensure_ascii=False) + "\n")
+    if solved is not None:
+        _solved_edition(made, key, out, solved / master.name)
     return path
+
+
+def _code_tagged(nb: dict, tag: str) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"
+            and tag in c.get("metadata", {}).get("tags", [])]
+
+
+def _solved_edition(made: dict, key: dict, colab: Path, path: Path) -> None:
+    """Write ``made`` (a Colab edition) with otter's solution code from ``key`` (the autograder
+    notebook) in its code answer cells to ``path``, beside a copy of the public tests."""
+    solved = copy.deepcopy(made)
+    answers = _code_tagged(solved, "otter_answer_cell")
+    solutions = _code_tagged(key, "otter_assign_solution_cell")
+    if len(answers) != len(solutions) or not answers:
+        raise EditionError(f"{path.name}: {len(answers)} code answer cells in the student "
+                           f"version, {len(solutions)} solution cells in otter's autograder one")
+    for answer, solution in zip(answers, solutions):
+        answer["source"] = solution["source"]
+    shutil.rmtree(path.parent, ignore_errors=True)
+    shutil.copytree(colab / "tests", path.parent / "tests")
+    path.write_text(json.dumps(solved, indent=1, ensure_ascii=False) + "\n")
 
 
 def _gate(text: str, name: str):
