@@ -21,7 +21,9 @@ For the implementation exercises whose answer is not a loss of ``losses.names()`
   real-only variant, InfoGAN's information term with a fixed or a learned variance) on random
   discriminator outputs (chapters 8 and 9);
 - ``compare_extragradient(fn)``: extragradient steps on the Dirac-GAN against steps built from
-  ``dynamics.vector_field`` (chapter 10).
+  ``dynamics.vector_field`` (chapter 10);
+- ``compare_sharding(fn)``: a split of a study's blocks into shards, against a greedy
+  reference's busiest shard, every block once (chapter 11).
 
     >>> from ganlib import checks
     >>> checks.compare_loss(my_nonsaturating_g_loss, "nonsaturating", "g")
@@ -537,4 +539,90 @@ def compare_extragradient(fn: Callable) -> Report:
             how = _differs(got, _extragradient(loss, theta, psi, lr, steps), 1e-9, 1e-12)
             if how:
                 report.problems.append(f"on {what}: the path {how}")
+    return report
+
+
+# --------------------------------------------- shards balanced by cost (chapter 11)
+
+
+def _greedy_shards(costs: dict, n: int) -> list[list]:
+    """Longest processing time first, the reference of :func:`compare_sharding`: the blocks
+    by decreasing cost (ties in their given order), each to the shard with the least work so
+    far (the first such shard on ties)."""
+    shards, loads = [[] for _ in range(n)], [0.0] * n
+    for block in sorted(costs, key=lambda b: -costs[b]):
+        k = loads.index(min(loads))
+        shards[k].append(block)
+        loads[k] += costs[block]
+    return shards
+
+
+def sharding_cases(seed: int = 0) -> dict[str, tuple[dict, int]]:
+    """The cases of :func:`compare_sharding`: name -> (costs {block: seconds}, n shards)."""
+    rng = np.random.default_rng(seed)
+    study_like = {(r, d): float(rng.lognormal(3.0, 0.3)) * (6.0 if r == "wgan-gp" else 1.0)
+                  for r in ("nsgan", "lsgan", "wgan-gp", "hinge", "ebgan", "r1")
+                  for d in ("ring", "grid")}  # a few blocks several times dearer (n_critic 5)
+    spread = {f"block {i}": float(rng.lognormal(3.0, 1.0)) for i in range(40)}
+    return {
+        "twelve study-like blocks, 2 shards": (study_like, 2),
+        "twelve study-like blocks, 4 shards": (study_like, 4),
+        "40 blocks of widely spread costs, 3 shards": (spread, 3),
+        "40 blocks of widely spread costs, 8 shards": (spread, 8),
+        "five blocks listed cheapest first, 2 shards": (dict(c=3.0, d=3.0, e=3.0, b=4.0, a=5.0),
+                                                        2),
+        "twelve blocks of equal cost, 5 shards": ({f"b{i}": 1.0 for i in range(12)}, 5),
+        "three blocks, 5 shards (two stay empty)": (dict(x=2.0, y=1.0, z=0.5), 5),
+        "one shard": (spread, 1),
+    }
+
+
+def compare_sharding(fn: Callable, seed: int = 0) -> Report:
+    """Check your ``fn(costs, n)``, which splits a study's blocks into ``n`` shards by cost.
+
+    ``costs`` maps each block (any hashable: a (recipe, data) pair in a study) to its cost in
+    seconds; ``fn`` returns ``n`` lists of blocks, one per shard (empty lists where a shard
+    gets nothing). On every case of :func:`sharding_cases` (study-like costs, widely spread
+    costs, blocks listed cheapest first, ties, more shards than blocks, one shard) it checks
+    that there are ``n`` shards, that every block is in exactly one of them (none missing, none
+    twice, none unknown), and that the busiest shard -- the sum of its blocks' costs, the time
+    the sharded study takes -- carries no more than the busiest shard of the greedy rule
+    "most expensive block first, to the shard with the least work so far" (Graham 1969:
+    within 4/3 - 1/(3n) of the best possible). A rule that does better passes too. The
+    reference's loads are never printed, only how far above them yours is, in coarse bands.
+
+    Chapter 11, "Exercises" (shards balanced by cost); test:
+    tests/test_checks.py::test_compare_sharding_passes_greedy_and_catches_typical_mistakes.
+    """
+    cases = sharding_cases(seed)
+    report = Report(getattr(fn, "__name__", "your function"), len(cases),
+                    checked="every block in one shard; the busiest shard's load")
+    for what, (costs, n) in cases.items():
+        try:
+            got = [list(shard) for shard in fn(dict(costs), n)]
+        except Exception as err:  # the student's code: report, do not crash the check
+            report.problems.append(f"on {what}: raised {type(err).__name__}: {err}")
+            continue
+        if len(got) != n:
+            report.problems.append(f"on {what}: returned {len(got)} shards, expected {n}")
+            continue
+        placed = [b for shard in got for b in shard]
+        unknown = [b for b in placed if b not in costs]
+        twice = {b for b in placed if b in costs and placed.count(b) > 1}
+        missing = [b for b in costs if b not in placed]
+        for count, how in ((len(missing), "in no shard"), (len(twice), "in more than one shard")):
+            if count:
+                report.problems.append(f"on {what}: {count} of {len(costs)} blocks {how}")
+        if unknown:
+            report.problems.append(f"on {what}: {len(unknown)} of the entries returned "
+                                   f"{'is' if len(unknown) == 1 else 'are'} not blocks of the "
+                                   "study")
+        if missing or twice or unknown:
+            continue
+        busiest = max(sum(costs[b] for b in shard) for shard in got)
+        best = max(sum(costs[b] for b in shard) for shard in _greedy_shards(costs, n))
+        if busiest > best * (1 + 1e-9):
+            far = next(b for limit, b in _BANDS if (busiest - best) / best < limit)
+            report.problems.append(f"on {what}: the busiest shard carries more than the greedy "
+                                   f"rule's busiest shard ({far})")
     return report

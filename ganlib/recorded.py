@@ -10,6 +10,11 @@ dataset's metrics and the training time (and, where an experiment names an ``ext
 function, the numbers it computes from the trained GAN). A run that meets a non-finite value
 keeps its last good weights, which are scored, and its row says where it stopped
 (``stopped_at``, ``stopped_by``). Files ship with ganlib, so they load in Colab too.
+
+An experiment with ``ensemble=True`` trains each setup's seeds as one :mod:`ganlib.ensemble`
+(its members are the single runs up to rounding; its rows say ``batched``, and their
+``seconds`` are the ensemble's divided by its members); ``data_params`` gives a dataset's
+parameters, e.g. PacGAN's ring of radius 1.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from pathlib import Path
 
 import torch
 
-from ganlib import recipes
+from ganlib import data as datasets
+from ganlib import ensemble, recipes
 from ganlib.train import EVAL_SEED, TRAJECTORY_VERSION, NonFiniteLossError, build, evaluate, train
 
 FOLDER = Path(__file__).with_name("results")
@@ -291,6 +297,23 @@ EXPERIMENTS = {
         seeds=[0, 1, 2, 3, 4],
         extra=gradient_norms,
     ),
+    "pacgan-protocol": dict(  # chapter 11: PacGAN's Table 1 data and scoring, our nsgan
+        setups={"nsgan": ("nsgan", {})},
+        data={"ring": 12000, "grid": 12000},
+        data_params={"ring": {"radius": 1.0, "std": 0.01}},  # PacGAN's ring; its grid is ours
+        seeds=list(range(10)),  # PacGAN averages 10 trials
+        ensemble=True,
+    ),
+    "sensitivity": dict(  # chapter 11: learning rate x Adam's beta1, the toy's 2e-3 in the middle
+        setups={f"{loss}, lr {lr:g}, β1 {b1:g}": (loss, {"lr_d": lr, "lr_g": lr,
+                                                        "betas": (b1, 0.999 if loss != "dragan"
+                                                                  else 0.9)})
+                for loss in ("nsgan", "lsgan", "dragan") for lr in (5e-4, 2e-3, 8e-3)
+                for b1 in (0.0, 0.5, 0.9)},
+        data={"ring": 2000},
+        seeds=[0, 1, 2],
+        ensemble=True,
+    ),
     "conditional-digits": dict(  # chapter 8: three ways to feed the label, on digits
         setups={"cgan": ("cgan", DIGITS_R1), "projection": ("projection", DIGITS_R1),
                 "acgan": ("acgan", DIGITS_R1)},
@@ -332,28 +355,50 @@ def machine() -> str:
     return f"{where}; Python {platform.python_version()}, torch {torch.__version__}"
 
 
+def _ensemble_rows(spec: dict, recipe, dataset, steps: int, device: str, cell: dict) -> list:
+    """One setup's seeds trained as one ensemble: a row per member, as record() writes them."""
+    ens = ensemble.build(recipe, dataset, seeds=spec["seeds"], steps=steps, device=device,
+                         **spec.get("build", {}))
+    result = ensemble.train(ens, progress=False)
+    rows = []
+    for i, seed in enumerate(result.seeds):
+        err = result.failures.get(i)
+        stopped = {"stopped_at": err.step, "stopped_by": err.which} if err else {}
+        extra = spec["extra"](ens.member(i)) if spec.get("extra") else {}
+        rows.append({**cell, "seed": seed, "seconds": round(result.seconds_per_member, 1),
+                     "batched": result.batched, **result.metrics[i], **stopped, **extra})
+    return rows
+
+
 def record(name: str, folder: Path | str = FOLDER, device: str = "auto") -> dict:
     """Run every setup x dataset x seed of experiment ``name``; write <folder>/<name>.json."""
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; choose one of: {', '.join(EXPERIMENTS)}")
     spec, rows = EXPERIMENTS[name], []
     for data, steps in spec["data"].items():
+        dataset = datasets.get(data, **spec.get("data_params", {}).get(data, {}))
         for label, (recipe, changes) in spec["setups"].items():
+            r = recipes.get(recipe, **changes)
+            cell = {"data": data, "setup": label, "steps": steps}
+            if spec.get("ensemble"):
+                rows += _ensemble_rows(spec, r, dataset, steps, device, cell)
+                continue
             for seed in spec["seeds"]:
-                gan = build(recipes.get(recipe, **changes), data, steps=steps, seed=seed,
-                            device=device, **spec.get("build", {}))
+                gan = build(r, dataset, steps=steps, seed=seed, device=device,
+                            **spec.get("build", {}))
                 stopped = {}
                 try:
                     train(gan, progress=False)
                 except NonFiniteLossError as err:  # the last good weights are kept: score them
                     stopped = {"stopped_at": err.step, "stopped_by": err.which}
                 extra = spec["extra"](gan) if spec.get("extra") else {}
-                rows.append({"data": data, "setup": label, "seed": seed, "steps": steps,
-                             "seconds": round(gan.history.seconds, 1), **evaluate(gan),
-                             **stopped, **extra})
+                rows.append({**cell, "seed": seed, "seconds": round(gan.history.seconds, 1),
+                             **evaluate(gan), **stopped, **extra})
     result = {"experiment": name, "command": f"python -m ganlib record {name}",
               "machine": machine(), "date": datetime.date.today().isoformat(),
-              "trajectory_version": TRAJECTORY_VERSION, "runs": rows}
+              "trajectory_version": TRAJECTORY_VERSION,
+              **({"data_params": spec["data_params"]} if spec.get("data_params") else {}),
+              "runs": rows}
     path = Path(folder) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1) + "\n")

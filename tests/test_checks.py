@@ -275,3 +275,49 @@ def test_compare_extragradient():
     assert good.ok and "the paths" in repr(good)
     bad = checks.compare_extragradient(simultaneous)
     assert len(bad.problems) == 9  # every case but the paths of 0 steps
+
+
+def test_compare_sharding_passes_greedy_and_catches_typical_mistakes():
+    import heapq
+
+    def greedy(costs, n):  # a heap of (load, shard) instead of a scan: the same rule
+        heap, shards = [(0.0, k) for k in range(n)], [[] for _ in range(n)]
+        for block in sorted(costs, key=costs.get, reverse=True):
+            load, k = heapq.heappop(heap)
+            shards[k].append(block)
+            heapq.heappush(heap, (load + costs[block], k))
+        return shards
+
+    def round_robin(costs, n):  # the same number of blocks per shard, costs ignored
+        blocks = list(costs)
+        return [blocks[k::n] for k in range(n)]
+
+    def unsorted(costs, n):  # greedy, but in the order given: forgot the sort
+        shards, loads = [[] for _ in range(n)], [0.0] * n
+        for block in costs:
+            k = loads.index(min(loads))
+            shards[k].append(block)
+            loads[k] += costs[block]
+        return shards
+
+    def drops_empty(costs, n):  # leaves out the shards that got nothing
+        return [s for s in greedy(costs, n) if s]
+
+    def loses_one(costs, n):
+        shards = greedy(costs, n)
+        shards[0] = shards[0][1:]
+        return shards
+
+    good = checks.compare_sharding(greedy)
+    assert good.ok, repr(good)
+    assert "all 8 cases agree" in repr(good)
+    for wrong, says in ((round_robin, "busiest shard"), (unsorted, "busiest shard"),
+                        (drops_empty, "returned 3 shards, expected 5"),
+                        (loses_one, "in no shard")):
+        report = checks.compare_sharding(wrong)
+        assert not report.ok and says in repr(report), (wrong.__name__, repr(report))
+    assert "cheapest first" in repr(checks.compare_sharding(unsorted))  # the case that exists
+    # the reference's loads are never printed
+    loads = {round(sum(c[b] for b in s), 1) for c, n in checks.sharding_cases().values()
+             for s in checks._greedy_shards(c, n)}
+    assert not loads & _numbers(repr(checks.compare_sharding(round_robin)))

@@ -65,11 +65,6 @@ def test_exercises_follow_the_house_style(path):
             f"*Implement.* or *Experiment.*")
 
 
-# Chapter 11's one *Implement.* exercise (shards balanced by cost) is edited elsewhere at the
-# time of writing and has no check yet; remove it from this set when it names one.
-IMPLEMENT_WITHOUT_CHECK = {"11_loss_study.ipynb"}
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_implement_exercise_names_a_check(path):
     # Issue 21: an implementation exercise comes with a check the student can run
@@ -80,8 +75,6 @@ def test_every_implement_exercise_names_a_check(path):
                            re.S)
     missing = [title.strip() for title, body in exercises
                if body.startswith("*Implement.*") and not re.search(r"`checks\.\w+\(", body)]
-    if path.name in IMPLEMENT_WITHOUT_CHECK:
-        pytest.skip(f"{path.name}: {missing} without a check, known")
     assert not missing, (f"{path.name}: the *Implement.* exercises {missing} name no "
                          "`checks.` call (ganlib.checks) for the student to run")
 
