@@ -42,9 +42,14 @@ def test_every_figure_is_numbered_captioned_and_described(path):
     cells = json.loads(path.read_text())["cells"]
     names = []
     for i, cell in enumerate(cells):
-        if cell["cell_type"] != "code" or "plt.show()" not in "".join(cell["source"]):
+        source, metadata = "".join(cell["source"]), cell.get("metadata", {})
+        assert "image" not in metadata and "figure" not in metadata, (
+            f"{path.name} cell {i}: figure and image metadata go under mystnb")
+        draws = "plt.show()" in source or any(  # a figure made at the cell's top level
+            re.match(r"\S.*\bplt\.(subplots|figure)\(", line) for line in source.splitlines())
+        if cell["cell_type"] != "code" or not (draws or "figure" in metadata.get("mystnb", {})):
             continue
-        meta = cell.get("metadata", {}).get("mystnb", {})
+        meta = metadata.get("mystnb", {})
         figure, image = meta.get("figure", {}), meta.get("image", {})
         assert figure.get("name", "").startswith(f"fig-ch{int(path.name[:2])}-"), (
             f"{path.name} cell {i}: figure needs mystnb.figure.name fig-ch{int(path.name[:2])}-...")
