@@ -1,5 +1,6 @@
 """House rules for the chapter notebooks, checked without running them (nbval runs them)."""
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -56,7 +57,21 @@ def test_every_figure_is_numbered_captioned_and_described(path):
         assert len(figure.get("caption", "")) > 20, f"{path.name} cell {i}: no caption"
         assert len(image.get("alt", "")) > 20, f"{path.name} cell {i}: no alt text"
         names.append(figure["name"])
+        last = _last_statement(source)
+        assert not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+                    and ast.unparse(last.value.func) not in ("plt.show", "display")), (
+            f"{path.name} cell {i}: the cell's last line returns a value, which shows as a "
+            "second output under the same figure name; assign it to _")
     assert len(names) == len(set(names)), f"{path.name}: figure names repeat: {names}"
+
+
+def _last_statement(source: str):
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        body = ast.parse("\n".join(lines)).body
+    except SyntaxError:
+        return None
+    return body[-1] if body else None
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
