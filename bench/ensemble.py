@@ -35,6 +35,7 @@ import multiprocessing as mp
 import os
 import statistics
 import time
+from functools import partial
 
 import torch
 
@@ -163,23 +164,31 @@ def run_vmap(members: int, steps: int, device: str) -> float:
     return time.perf_counter() - start
 
 
+def _rate(products, flops_each: float, device, seconds: float) -> float:
+    """GFLOP/s of calling ``products`` (each of ``flops_each`` FLOPs) round and round for
+    ``seconds``, after two warm-up rounds."""
+    sync = _sync(device)
+    for f in products * 2:
+        f()
+    sync()
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        for f in products:
+            f()
+        count += len(products)
+    sync()
+    return flops_each * count / (time.perf_counter() - start) / 1e9
+
+
 def bmm_rate(device: str, seconds: float = 1.0) -> float:
     """The best float32 GFLOP/s of torch.bmm over a few large shapes."""
     dev = torch.device(device)
-    sync = _sync(dev)
     best = 0.0
     for e, n, k, m in ((64, 512, 512, 512), (16, 1024, 1024, 1024), (32, 512, 128, 128)):
         a, b = torch.randn(e, n, k, device=dev), torch.randn(e, k, m, device=dev)
         out = torch.empty(e, n, m, device=dev)
-        for _ in range(2):
-            torch.bmm(a, b, out=out)
-        sync()
-        start, count = time.perf_counter(), 0
-        while time.perf_counter() - start < seconds / 3:
-            torch.bmm(a, b, out=out)
-            count += 1
-        sync()
-        best = max(best, 2 * e * n * k * m * count / (time.perf_counter() - start) / 1e9)
+        product = partial(torch.bmm, a, b, out=out)
+        best = max(best, _rate([product], 2 * e * n * k * m, dev, seconds / 3))
     return best
 
 
@@ -189,22 +198,12 @@ def layer_rate(members: int, device: str, seconds: float = 1.0) -> float:
     members on D's batch of 2 x BATCH rows, HIDDEN x HIDDEN weights. About 80% of an ensemble
     step is such products, so this rate bounds the whole step's."""
     dev = torch.device(device)
-    sync = _sync(dev)
     e, n, h = members, 2 * BATCH, HIDDEN
     x, g, w = (torch.randn(e, n, h, device=dev), torch.randn(e, n, h, device=dev),
                torch.randn(e, h, h, device=dev))
-    products = (lambda: torch.bmm(x, w), lambda: torch.bmm(g, w.transpose(1, 2)),
-                lambda: torch.bmm(x.transpose(1, 2), g))
-    for f in products * 2:
-        f()
-    sync()
-    start, count = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        for f in products:
-            f()
-        count += 3
-    sync()
-    return 2 * e * n * h * h * count / (time.perf_counter() - start) / 1e9
+    products = [lambda: torch.bmm(x, w), lambda: torch.bmm(g, w.transpose(1, 2)),
+                lambda: torch.bmm(x.transpose(1, 2), g)]
+    return _rate(products, 2 * e * n * h * h, dev, seconds)
 
 
 def _sync(device):

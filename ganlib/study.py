@@ -3,6 +3,7 @@
     python -m ganlib study --recipes nsgan lsgan wgan-gp --data ring grid --seeds 5
     python -m ganlib study ... --shard 2/4          # the second of 4 disjoint parts
     python -m ganlib study-merge runs/a runs/b      # the parts' CSVs -> one study.csv
+    python -m ganlib study --hidden 64 --submit 2   # narrower networks, 2 processes
 
 The grid is cells (recipe, data, seed) with seeds 0 .. N-1. Each (recipe, data) block trains
 its seeds as one :mod:`ganlib.ensemble` (its members are the single runs, up to rounding);
@@ -20,10 +21,18 @@ the dataset has none). A block's rows are appended as soon as it finishes, so a 
 same command skips the finished cells (resume after an interruption). Beside the CSV, a JSON
 file holds the grid, the command, the machine, the date and the wall time.
 
+Networks: each recipe's own (:func:`ganlib.train.build`: 128 units on the 2-D data, 256 on
+digits) unless ``hidden`` (``--hidden``) sets one width for all; the JSON records it, and a
+resumed or merged study must keep it. On the book's 2-core CPU the default grid took 29 min
+at 128 units and 13 min at 64, whose scores are lower (chapter 11, "Ten minutes on a
+laptop?"; bench/RESULTS.md).
+
 Sharding: ``--shard K/N`` keeps the blocks whose index in the grid's order (recipes, then
 data) is K-1 modulo N -- whole blocks, so each ensemble stays as large as the seeds allow.
-``study-merge`` reads the parts' CSVs and JSONs and writes one ``study.csv``; it refuses a cell
-that two parts hold, or a cell of the grid that none holds, naming them.
+``study-merge`` reads the parts' CSVs and JSONs and writes one ``study.csv``. Its parts are the
+shards of a study, or whole studies (or shards of them) of the same data, seeds, steps and
+width, whose recipes it joins: the merged grid is every part's whole grid together. It refuses
+a cell that two parts hold, or a cell of that grid that none holds, naming them.
 
 Scale-out through a scheduler. :func:`submit` sends the N shards as one submitit job array
 (``python -m ganlib study ... --submit N``): submitit's local executor runs them as separate
@@ -49,7 +58,11 @@ import shlex
 import sys
 import time
 import warnings
+from functools import partial
 from pathlib import Path
+
+import numpy as np
+import torch
 
 from ganlib import data as datasets
 from ganlib import ensemble, metrics, recorded
@@ -140,11 +153,12 @@ def _score(ens, i: int, data: str) -> dict:
 
 
 def train_block(recipe: str, data: str, seeds, steps: int, device: str = "auto",
-                log=print) -> list[dict]:
+                log=print, hidden: int | None = None) -> list[dict]:
     """Train ``seeds`` of one (recipe, data) block as an ensemble; one row per seed."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ens = ensemble.build(recipe, data, seeds=seeds, steps=steps, device=device)
+        ens = ensemble.build(recipe, data, seeds=seeds, steps=steps, device=device,
+                             hidden=hidden)
     if not ens.batched:
         log(f"{recipe} on {data}: {len(seeds)} runs one after another ({ens.reason})")
     for w in caught:
@@ -164,29 +178,36 @@ def train_block(recipe: str, data: str, seeds, steps: int, device: str = "auto",
 
 
 def run(recipes, data, seeds: int, steps: int = 2000, out="runs/study", shard=(1, 1),
-        device: str = "auto", command: str | None = None, log=print) -> list[dict]:
+        device: str = "auto", command: str | None = None, log=print,
+        hidden: int | None = None) -> list[dict]:
     """Train the cells of the grid (or of shard K/N) not already in its CSV; return all rows.
 
     Rows are appended block by block; a rerun skips cells already there. The CSV must hold
-    the same number of steps as asked (else ValueError: choose another ``out``).
+    the same number of steps and network width as asked (else ValueError: choose another
+    ``out``). ``hidden``: one width for every network (None: each recipe's own).
     """
     shard = tuple(shard)
     csv_path, json_path = paths(out, shard)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     spec = {"recipes": list(recipes), "data": list(data), "seeds": seeds, "steps": steps,
-            "shard": list(shard)}
+            "hidden": hidden, "shard": list(shard)}
     done = read(csv_path) if csv_path.exists() else []
     if any(r["steps"] != steps for r in done):
         raise ValueError(f"{csv_path} holds runs of another number of steps; "
                          f"use another --out, or --steps {done[0]['steps']}")
     have = {(r["recipe"], r["data"], r["seed"]) for r in done}
-    start, trained = time.perf_counter(), 0
     before = json.loads(json_path.read_text()) if json_path.exists() and have else {}
+    if have and before.get("hidden") != hidden:
+        width = before.get("hidden") or "the recipes' own"
+        raise ValueError(f"{csv_path} holds runs of another network width ({width}); "
+                         "use another --out")
+    start, trained = time.perf_counter(), 0
 
     def write_info():  # after every block, so an interrupted study still says what it is
         json_path.write_text(json.dumps({
             **spec, "command": command or "ganlib.study.run", "machine": recorded.machine(),
             "date": datetime.date.today().isoformat(),
+            "threads": torch.get_num_threads(),
             "trajectory_version": TRAJECTORY_VERSION, "cells_trained": trained,
             "wall_seconds": round(  # every invocation's, summed
                 before.get("wall_seconds", 0) + time.perf_counter() - start, 1)}, indent=1)
@@ -200,7 +221,7 @@ def run(recipes, data, seeds: int, steps: int = 2000, out="runs/study", shard=(1
         if not todo:
             continue
         t = time.perf_counter()
-        rows = train_block(recipe, name, todo, steps, device, log)
+        rows = train_block(recipe, name, todo, steps, device, log, hidden)
         with open(csv_path, "a", newline="") as f:
             csv.DictWriter(f, COLUMNS).writerows(rows)
         done += [_typed({k: "" if r.get(k) is None else str(r[k]) for k in COLUMNS})
@@ -212,16 +233,28 @@ def run(recipes, data, seeds: int, steps: int = 2000, out="runs/study", shard=(1
     return done
 
 
-def merge(sources, out) -> list[dict]:
-    """Combine shards' CSVs (folders holding study-K-of-N.csv files, or CSV files) into
-    ``out``/study.csv. Refuses (ValueError) a cell held twice or a cell of the grid held by
-    none, and parts of different studies."""
-    files = []
-    for source in map(Path, sources):
-        found = sorted(source.glob("study-*-of-*.csv")) if source.is_dir() else [source]
-        if not found:
-            raise ValueError(f"no shard files (study-K-of-N.csv) in {source}")
-        files += found
+def _part_files(source: Path) -> list[Path]:
+    """A folder's shard files (study-K-of-N.csv), or else its study.csv; a CSV file itself."""
+    if not source.is_dir():
+        return [source]
+    found = sorted(source.glob("study-*-of-*.csv")) or sorted(source.glob("study.csv"))
+    if not found:
+        raise ValueError(f"no study files (study.csv or study-K-of-N.csv) in {source}")
+    return found
+
+
+def merge(sources, out, note: str | None = None) -> list[dict]:
+    """Combine parts of studies into ``out``/study.csv: shards (folders holding
+    study-K-of-N.csv files, or the CSV files) and whole studies (a folder's study.csv).
+
+    The parts must share data, seeds, steps and network width; their recipes are joined, and
+    the merged grid is every part's whole grid together. Refuses (ValueError) a cell held
+    twice, a cell of that grid held by none (naming the shards to run) or a row outside it,
+    and parts that differ in data, seeds, steps or width. The JSON lists every part (its
+    recipes, shard, command, wall time, threads and machine), ``wall_seconds`` their wall
+    times added, and ``note`` if given (say, what else shared the machine).
+    """
+    files = [f for source in map(Path, sources) for f in _part_files(source)]
     rows, owner, specs = [], {}, []
     for path in files:
         spec = json.loads(path.with_suffix(".json").read_text())
@@ -230,58 +263,79 @@ def merge(sources, out) -> list[dict]:
             cell = (row["recipe"], row["data"], row["seed"])
             if cell in owner:
                 raise ValueError(f"cell {cell} is in both {owner[cell]} and {path}: "
-                                 "merge each shard once")
+                                 "merge each part once")
             owner[cell] = path
             rows.append(row)
-    keys = ("recipes", "data", "seeds", "steps")
-    if any({k: s[k] for k in keys} != {k: specs[0][k] for k in keys} for s in specs):
-        raise ValueError("these files come from different studies (recipes, data, seeds or "
-                         "steps differ)")
-    n = specs[0]["shard"][1]
-    grid = cells({**specs[0], "shard": [1, 1]})
+    keys = ("data", "seeds", "steps", "hidden")
+    for path, spec in zip(files, specs):
+        differ = [k for k in keys if spec.get(k) != specs[0].get(k)]
+        if differ:
+            raise ValueError(f"{path} and {files[0]} come from studies of different "
+                             f"{', '.join(differ)}: only the recipes may differ")
+    recipes = list(dict.fromkeys(r for s in specs for r in s["recipes"]))
+    grid = set().union(*(cells({**s, "shard": [1, 1]}) for s in specs))
     outside = sorted(set(owner) - grid)
     if outside:
         raise ValueError(f"{len(outside)} cells are not in the study's grid, e.g. {outside[0]} "
                          f"in {owner[outside[0]]}")
     missing = sorted(grid - set(owner))
     if missing:
-        shards = sorted({i % n + 1 for i, b in enumerate(blocks(specs[0]["recipes"],
-                                                                specs[0]["data"]))
-                         if any((b[0], b[1]) == c[:2] for c in missing)})
+        todo = sorted({f"{i % s['shard'][1] + 1}/{s['shard'][1]} of {s['recipes']}"
+                       for s in specs for i, b in enumerate(blocks(s["recipes"], s["data"]))
+                       if any(b == c[:2] for c in missing)})
         raise ValueError(f"{len(missing)} cells of the grid are missing, e.g. {missing[0]}: "
-                         f"run shard(s) {', '.join(f'{k}/{n}' for k in shards)} (to the end)")
+                         f"run shard(s) {'; '.join(todo)} (to the end)")
     csv_path, json_path = paths(out)
     Path(out).mkdir(parents=True, exist_ok=True)
-    rows.sort(key=lambda r: (specs[0]["recipes"].index(r["recipe"]),
-                             specs[0]["data"].index(r["data"]), r["seed"]))
+    rows.sort(key=lambda r: (recipes.index(r["recipe"]), specs[0]["data"].index(r["data"]),
+                             r["seed"]))
     with open(csv_path, "w", newline="") as f:
         w = csv.DictWriter(f, COLUMNS)
         w.writeheader()
         w.writerows({k: "" if r.get(k) is None else r[k] for k in COLUMNS} for r in rows)
-    info = {**{k: specs[0][k] for k in keys}, "shard": [1, 1],
-            "merged_from": [str(p) for p in files],
-            "wall_seconds": round(sum(s.get("wall_seconds", 0) for s in specs), 1),
-            "machine": sorted({s["machine"] for s in specs}),
-            "date": max(s["date"] for s in specs), "trajectory_version": TRAJECTORY_VERSION}
+    parts = [p for path, s in zip(files, specs) for p in s.get("parts") or [
+        {"file": str(path), **{k: s.get(k) for k in ("recipes", "shard", "command",
+                                                     "wall_seconds", "threads", "machine",
+                                                     "date")}}]]
+    info = {"recipes": recipes, **{k: specs[0].get(k) for k in keys}, "shard": [1, 1],
+            "parts": parts,
+            "wall_seconds": round(sum(p.get("wall_seconds") or 0 for p in parts), 1),
+            "machine": sorted({m for p in parts for m in np.atleast_1d(p["machine"])}),
+            "date": max(p["date"] for p in parts), "trajectory_version": TRAJECTORY_VERSION,
+            **({"note": note} if note else {})}
     json_path.write_text(json.dumps(info, indent=1) + "\n")
     return rows
 
 
+def _shard_job(threads: int, *args, **kwargs) -> list[dict]:
+    """One submitted shard: :func:`run` with ``threads`` torch threads (a local executor's
+    processes would otherwise each take every core)."""
+    torch.set_num_threads(threads)
+    return run(*args, **kwargs)
+
+
 def submit(recipes, data, seeds: int, steps: int, out, shards: int, cluster: str = "local",
-           device: str = "auto", timeout_min: int = 60, log=print) -> list[dict]:
+           device: str = "auto", timeout_min: int = 60, log=print, hidden: int | None = None,
+           cpus_per_task: int | None = None, command: str | None = None) -> list[dict]:
     """Run the study as ``shards`` submitit jobs (one job array), wait, and merge them.
 
     ``cluster``: "local" (separate processes on this machine), "slurm" or "auto"
-    (Slurm when it is there). Logs go to ``out``/submitit/.
+    (Slurm when it is there). Each shard gets ``cpus_per_task`` cores and as many torch
+    threads (default: this machine's cores shared out, at least 1). Logs go to
+    ``out``/submitit/.
     """
+    import os
+
     import submitit
 
+    cpus = cpus_per_task or max(1, (os.cpu_count() or 1) // shards)
     executor = submitit.AutoExecutor(folder=Path(out) / "submitit", cluster=cluster)
-    executor.update_parameters(timeout_min=timeout_min, cpus_per_task=1)
+    executor.update_parameters(timeout_min=timeout_min, cpus_per_task=cpus)
     k_of_n = [(k, shards) for k in range(1, shards + 1)]
     n = len(k_of_n)
-    jobs = executor.map_array(run, [recipes] * n, [data] * n, [seeds] * n, [steps] * n,
-                              [out] * n, k_of_n, [device] * n, [None] * n)
+    jobs = executor.map_array(partial(_shard_job, cpus, hidden=hidden),
+                              [recipes] * n, [data] * n, [seeds] * n, [steps] * n,
+                              [out] * n, k_of_n, [device] * n, [command] * n)
     log(f"submitted {n} shards ({executor.cluster}): {', '.join(j.job_id for j in jobs)}")
     for job in jobs:
         job.result()  # raises if a shard failed, with its traceback
@@ -289,6 +343,29 @@ def submit(recipes, data, seeds: int, steps: int, out, shards: int, cluster: str
 
 
 # ------------------------------------------------------------------------ summaries
+
+
+def provenance(info: dict) -> str:
+    """How a study was recorded, in words, from its JSON: per command, its recipes, its
+    shards, their wall time and torch threads (a merged study lists every part)."""
+    groups: dict = {}
+    for part in info.get("parts") or [info]:
+        groups.setdefault(part.get("command") or "ganlib.study.run", []).append(part)
+    out = []
+    for command, parts in groups.items():
+        recipes = list(dict.fromkeys(r for p in parts for r in p["recipes"]))
+        walls = [p.get("wall_seconds") or 0 for p in parts]
+        threads = sorted({p.get("threads") for p in parts} - {None})
+        out.append(f"`{command}`: {len(recipes)} recipes"
+                   + (f" as {len(parts)} shards, the slowest taking {max(walls) / 60:.0f} min "
+                      if len(parts) > 1 else f" in {walls[0] / 60:.0f} min ")
+                   + "of wall time"
+                   + (f", {'/'.join(map(str, threads))} torch thread"
+                      f"{'' if threads == [1] else 's'}{' each' if len(parts) > 1 else ''}"
+                      if threads else ""))
+    return "; ".join(out) + (f" ({info['note']})" if info.get("note") else "")
+
+
 
 
 def summary(rows, by=("recipe", "data")) -> list[dict]:
@@ -374,15 +451,16 @@ def main(args) -> int:
         raise ValueError("--submit N makes its own shards; leave out --shard")
     if args.command == "study-merge":
         out = args.out or args.sources[0]
-        rows = merge(args.sources, out)
+        rows = merge(args.sources, out, note=args.note)
         print(f"merged {len(rows)} rows into {paths(out)[0]}")
         args.out, args.shard = out, (1, 1)
     elif args.submit:
         rows = submit(args.recipes, args.data, args.seeds, args.steps, args.out, args.submit,
-                      cluster=args.cluster, device=args.device)
+                      cluster=args.cluster, device=args.device, hidden=args.hidden,
+                      command=command)
     else:
         rows = run(args.recipes, args.data, args.seeds, args.steps, args.out, args.shard,
-                   args.device, command)
+                   args.device, command, hidden=args.hidden)
     print(table(rows))
     if any(r.get("modes") is not None for r in rows) and args.shard == (1, 1):
         import matplotlib
@@ -395,4 +473,4 @@ def main(args) -> int:
 
 
 __all__ = ["RECIPES", "COLUMNS", "blocks", "cells", "load", "merge", "parse_shard",
-           "plot_summary", "read", "run", "submit", "summary", "table"]
+           "plot_summary", "provenance", "read", "run", "submit", "summary", "table"]

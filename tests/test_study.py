@@ -9,6 +9,7 @@ import math
 import shutil
 
 import pytest
+import torch
 
 from ganlib import __main__ as cli
 from ganlib import study
@@ -123,6 +124,70 @@ def test_merge_refuses_overlaps_gaps_and_mixed_studies(sharded, whole, tmp_path)
     assert exit_.value.code == 2
 
 
+def test_shards_run_with_their_share_of_the_cores(sharded):
+    import json
+    import os
+
+    for k in (1, 2):
+        info = json.loads((sharded / f"study-{k}-of-2.json").read_text())
+        assert info["threads"] == max(1, (os.cpu_count() or 1) // 2)
+    merged = json.loads((sharded / "study.json").read_text())
+    assert [p["shard"] for p in merged["parts"]] == [[1, 2], [2, 2]]
+    assert merged["wall_seconds"] == pytest.approx(
+        sum(p["wall_seconds"] for p in merged["parts"]), abs=0.2)
+    slowest = max(p["wall_seconds"] for p in merged["parts"]) / 60
+    assert study.provenance(merged) == (
+        f"`ganlib.study.run`: 2 recipes as 2 shards, the slowest taking {slowest:.0f} min of "
+        f"wall time, {info['threads']} torch thread{'' if info['threads'] == 1 else 's'} each")
+
+
+def test_merge_joins_whole_studies_of_other_recipes(whole, tmp_path):
+    import json
+
+    more = tmp_path / "more"
+    study.run(["gan"], ["ring"], seeds=2, steps=20, device="cpu", out=more, log=quiet)
+    rows = study.merge([whole, more], tmp_path / "joined", note="a test")
+    assert [(r["recipe"], r["seed"]) for r in rows] == [
+        ("nsgan", 0), ("nsgan", 1), ("lsgan", 0), ("lsgan", 1), ("gan", 0), ("gan", 1)]
+    assert study.read(tmp_path / "joined" / "study.csv") == rows
+    info = json.loads((tmp_path / "joined" / "study.json").read_text())
+    assert info["recipes"] == ["nsgan", "lsgan", "gan"] and info["note"] == "a test"
+    assert [p["recipes"] for p in info["parts"]] == [["nsgan", "lsgan"], ["gan"]]
+    again = study.merge([tmp_path / "joined"], tmp_path / "again")  # a merged study is a part
+    assert again == rows
+    assert json.loads((tmp_path / "again" / "study.json").read_text())["parts"] == info["parts"]
+    other = tmp_path / "other"  # same recipes' grid, another number of steps
+    study.run(["gan"], ["ring"], seeds=2, steps=10, device="cpu", out=other, log=quiet)
+    with pytest.raises(ValueError, match="different steps"):
+        study.merge([whole, other], tmp_path / "bad")
+    wide = tmp_path / "wide"
+    study.run(["gan"], ["ring"], seeds=2, steps=20, device="cpu", out=wide, log=quiet,
+              hidden=16)
+    with pytest.raises(ValueError, match="different hidden"):
+        study.merge([whole, wide], tmp_path / "bad")
+    with pytest.raises(ValueError, match="in both"):
+        study.merge([whole, tmp_path / "joined"], tmp_path / "bad")
+
+
+def test_hidden_sets_every_network_and_a_resume_keeps_it(tmp_path, monkeypatch):
+    widths = []
+    real = study.ensemble.build
+
+    def spy(*args, **kwargs):
+        ens = real(*args, **kwargs)
+        widths.extend({m.weight.shape[0] for g in ens.runs for net in (g.G, g.D)
+                       for m in net.modules() if isinstance(m, torch.nn.Linear)} - {1, 2})
+        return ens
+
+    monkeypatch.setattr(study.ensemble, "build", spy)
+    study.run(["nsgan"], ["ring"], seeds=1, steps=2, device="cpu", out=tmp_path, log=quiet,
+              hidden=16)
+    assert set(widths) == {16}
+    with pytest.raises(ValueError, match="another network width"):
+        study.run(["nsgan", "gan"], ["ring"], seeds=1, steps=2, device="cpu", out=tmp_path,
+                  log=quiet)
+
+
 @pytest.mark.parametrize("argv", [
     ["study", "--recipes", "nsgan", "no-such-loss"],
     ["study", "--data", "moons"],
@@ -130,6 +195,7 @@ def test_merge_refuses_overlaps_gaps_and_mixed_studies(sharded, whole, tmp_path)
     ["study", "--steps", "-5"],
     ["study", "--shard", "3/2"],
     ["study", "--shard", "half"],
+    ["study", "--hidden", "0"],
     ["study", "--submit", "2", "--shard", "1/2"],
     ["study-merge", "/no/such/folder"],
 ])
