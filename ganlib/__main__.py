@@ -136,11 +136,18 @@ def _study_parsers(sub) -> None:
                    help="submit N shards with submitit, wait, and merge them")
     s.add_argument("--cluster", choices=["local", "slurm", "auto"], default="local",
                    help="submitit's executor for --submit (default local)")
+    s.add_argument("--cpus-per-task", type=_positive, default=None, metavar="N",
+                   help="cores (and torch threads) per submitted shard (default: locally, "
+                   "this machine's cores shared out; on a cluster, 1)")
+    s.add_argument("--timeout-min", type=_positive, default=60, metavar="MIN",
+                   help="a submitted shard's time limit in minutes (default 60)")
     s.add_argument("--device", type=_device, default="auto",
                    help="auto (default), cpu, cuda or mps")
-    m = sub.add_parser("study-merge", help="combine a study's shards into one study.csv")
+    m = sub.add_parser("study-merge", help="combine a study's shards, or whole studies of "
+                       "other recipes on the same data, seeds, steps and width, into one "
+                       "study.csv")
     m.add_argument("sources", nargs="+", type=_existing, metavar="DIR",
-                   help="folders with study-K-of-N.csv files (or the CSV files)")
+                   help="folders with study-K-of-N.csv files or a study.csv (or CSV files)")
     m.add_argument("--out", type=_writable_folder, default=None,
                    help="folder of the merged study.csv (default: the first DIR)")
     m.add_argument("--note", default=None,

@@ -54,6 +54,7 @@ import csv
 import datetime
 import json
 import math
+import re
 import shlex
 import sys
 import time
@@ -197,6 +198,9 @@ def run(recipes, data, seeds: int, steps: int = 2000, out="runs/study", shard=(1
                          f"use another --out, or --steps {done[0]['steps']}")
     have = {(r["recipe"], r["data"], r["seed"]) for r in done}
     before = json.loads(json_path.read_text()) if json_path.exists() and have else {}
+    if before.get("parts"):
+        raise ValueError(f"{csv_path} is a merged study (study-merge wrote it); train into "
+                         "another --out and merge the two")
     if have and before.get("hidden") != hidden:
         width = before.get("hidden") or "the recipes' own"
         raise ValueError(f"{csv_path} holds runs of another network width ({width}); "
@@ -229,7 +233,8 @@ def run(recipes, data, seeds: int, steps: int = 2000, out="runs/study", shard=(1
         trained += len(rows)
         log(f"{recipe} on {name}: {len(todo)} seeds in {time.perf_counter() - t:.1f} s")
         write_info()
-    write_info()
+    if trained or not json_path.exists():  # a rerun that trains nothing leaves it as it was
+        write_info()
     return done
 
 
@@ -237,7 +242,9 @@ def _part_files(source: Path) -> list[Path]:
     """A folder's shard files (study-K-of-N.csv), or else its study.csv; a CSV file itself."""
     if not source.is_dir():
         return [source]
-    found = sorted(source.glob("study-*-of-*.csv")) or sorted(source.glob("study.csv"))
+    found = (sorted(source.glob("study-*-of-*.csv"),
+                    key=lambda f: [int(x) for x in re.findall(r"\d+", f.stem)])
+             or sorted(source.glob("study.csv")))
     if not found:
         raise ValueError(f"no study files (study.csv or study-K-of-N.csv) in {source}")
     return found
@@ -250,13 +257,24 @@ def merge(sources, out, note: str | None = None) -> list[dict]:
     The parts must share data, seeds, steps and network width; their recipes are joined, and
     the merged grid is every part's whole grid together. Refuses (ValueError) a cell held
     twice, a cell of that grid held by none (naming the shards to run) or a row outside it,
-    and parts that differ in data, seeds, steps or width. The JSON lists every part (its
-    recipes, shard, command, wall time, threads and machine), ``wall_seconds`` their wall
-    times added, and ``note`` if given (say, what else shared the machine).
+    and parts that differ in data, seeds, steps, width or trajectory version; and it will
+    not overwrite a ``study.csv`` that a run wrote (not a merge) and that is not a part. The
+    JSON lists every part (its recipes, shard, command, wall time, threads, machine and note),
+    ``wall_seconds_summed`` their wall times added (not the elapsed time when parts ran side
+    by side), and ``note`` if given (say, what else shared the machine).
     """
     files = [f for source in map(Path, sources) for f in _part_files(source)]
+    csv_path, json_path = paths(out)
+    if (csv_path.exists() and csv_path.resolve() not in {f.resolve() for f in files}
+            and not (json_path.exists() and json.loads(json_path.read_text()).get("parts"))):
+        raise ValueError(f"{csv_path} holds a study that a run wrote and that is not among "
+                         "the parts: merging would overwrite it; choose another --out, or "
+                         "name its folder as a part too")
     rows, owner, specs = [], {}, []
     for path in files:
+        if not path.with_suffix(".json").exists():
+            raise ValueError(f"{path} has no {path.with_suffix('.json').name} beside it: "
+                             "a study's CSV and JSON travel together")
         spec = json.loads(path.with_suffix(".json").read_text())
         specs.append(spec)
         for row in read(path):
@@ -266,7 +284,7 @@ def merge(sources, out, note: str | None = None) -> list[dict]:
                                  "merge each part once")
             owner[cell] = path
             rows.append(row)
-    keys = ("data", "seeds", "steps", "hidden")
+    keys = ("data", "seeds", "steps", "hidden", "trajectory_version")
     for path, spec in zip(files, specs):
         differ = [k for k in keys if spec.get(k) != specs[0].get(k)]
         if differ:
@@ -280,12 +298,12 @@ def merge(sources, out, note: str | None = None) -> list[dict]:
                          f"in {owner[outside[0]]}")
     missing = sorted(grid - set(owner))
     if missing:
-        todo = sorted({f"{i % s['shard'][1] + 1}/{s['shard'][1]} of {s['recipes']}"
+        todo = sorted({f"{i % s['shard'][1] + 1}/{s['shard'][1]} of --recipes "
+                       f"{' '.join(s['recipes'])}"
                        for s in specs for i, b in enumerate(blocks(s["recipes"], s["data"]))
                        if any(b == c[:2] for c in missing)})
         raise ValueError(f"{len(missing)} cells of the grid are missing, e.g. {missing[0]}: "
                          f"run shard(s) {'; '.join(todo)} (to the end)")
-    csv_path, json_path = paths(out)
     Path(out).mkdir(parents=True, exist_ok=True)
     rows.sort(key=lambda r: (recipes.index(r["recipe"]), specs[0]["data"].index(r["data"]),
                              r["seed"]))
@@ -293,16 +311,16 @@ def merge(sources, out, note: str | None = None) -> list[dict]:
         w = csv.DictWriter(f, COLUMNS)
         w.writeheader()
         w.writerows({k: "" if r.get(k) is None else r[k] for k in COLUMNS} for r in rows)
-    parts = [p for path, s in zip(files, specs) for p in s.get("parts") or [
-        {"file": str(path), **{k: s.get(k) for k in ("recipes", "shard", "command",
-                                                     "wall_seconds", "threads", "machine",
-                                                     "date")}}]]
+    parts = [{**{k: s[k] for k in ("note", "elapsed_seconds") if s.get(k) is not None}, **p}
+             for path, s in zip(files, specs) for p in s.get("parts") or [  # a merge's parts
+                 {"file": str(path), **{k: s.get(k) for k in (
+                     "recipes", "shard", "command", "wall_seconds", "threads", "machine",
+                     "date")}}]]
     info = {"recipes": recipes, **{k: specs[0].get(k) for k in keys}, "shard": [1, 1],
             "parts": parts,
-            "wall_seconds": round(sum(p.get("wall_seconds") or 0 for p in parts), 1),
+            "wall_seconds_summed": round(sum(p.get("wall_seconds") or 0 for p in parts), 1),
             "machine": sorted({m for p in parts for m in np.atleast_1d(p["machine"])}),
-            "date": max(p["date"] for p in parts), "trajectory_version": TRAJECTORY_VERSION,
-            **({"note": note} if note else {})}
+            "date": max(p["date"] for p in parts), **({"note": note} if note else {})}
     json_path.write_text(json.dumps(info, indent=1) + "\n")
     return rows
 
@@ -321,14 +339,25 @@ def submit(recipes, data, seeds: int, steps: int, out, shards: int, cluster: str
 
     ``cluster``: "local" (separate processes on this machine), "slurm" or "auto"
     (Slurm when it is there). Each shard gets ``cpus_per_task`` cores and as many torch
-    threads (default: this machine's cores shared out, at least 1). Logs go to
-    ``out``/submitit/.
+    threads; the default is, locally, the cores this process may use shared out (at least
+    one each), and 1 on a cluster (ask for more there). The merged JSON records the elapsed
+    time from submission to merge. Logs go to ``out``/submitit/.
     """
     import os
 
     import submitit
 
-    cpus = cpus_per_task or max(1, (os.cpu_count() or 1) // shards)
+    csv_path, json_path = paths(out)
+    if csv_path.exists() and not (json_path.exists()
+                                  and json.loads(json_path.read_text()).get("parts")):
+        raise ValueError(f"{csv_path} holds a study that a run wrote; the shards' merge would "
+                         "overwrite it: choose another --out")
+    start = time.perf_counter()
+    cpus = cpus_per_task
+    if cpus is None:
+        usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                  else os.cpu_count() or 1)
+        cpus = max(1, usable // shards) if cluster == "local" else 1
     executor = submitit.AutoExecutor(folder=Path(out) / "submitit", cluster=cluster)
     executor.update_parameters(timeout_min=timeout_min, cpus_per_task=cpus)
     k_of_n = [(k, shards) for k in range(1, shards + 1)]
@@ -339,33 +368,42 @@ def submit(recipes, data, seeds: int, steps: int, out, shards: int, cluster: str
     log(f"submitted {n} shards ({executor.cluster}): {', '.join(j.job_id for j in jobs)}")
     for job in jobs:
         job.result()  # raises if a shard failed, with its traceback
-    return merge([out], out)
+    rows = merge([out], out)
+    info = json.loads(json_path.read_text())
+    info["elapsed_seconds"] = round(time.perf_counter() - start, 1)
+    json_path.write_text(json.dumps(info, indent=1) + "\n")
+    return rows
 
 
-# ------------------------------------------------------------------------ summaries
-
-
-def provenance(info: dict) -> str:
-    """How a study was recorded, in words, from its JSON: per command, its recipes, its
-    shards, their wall time and torch threads (a merged study lists every part)."""
+def provenance(info: dict, commands: bool = True) -> str:
+    """How a study was recorded, in sentences, from its JSON: per command (quoted when
+    ``commands``), its recipes, its wall time (for shards, the slowest; with the elapsed time
+    from submission to merge when :func:`submit` recorded it), its torch threads; then each
+    part's note and the study's (notes are sentences). A merged study lists every part."""
     groups: dict = {}
     for part in info.get("parts") or [info]:
-        groups.setdefault(part.get("command") or "ganlib.study.run", []).append(part)
+        sharded = (part.get("shard") or [1, 1])[1] > 1
+        command = re.sub(r"--shard \d+/(\d+)", r"--shard K/\1",  # a shard's, as one
+                         part.get("command") or "ganlib.study.run")
+        key = (command, sharded, part.get("note"))
+        groups.setdefault(key if sharded else (*key, len(groups)), []).append(part)
     out = []
-    for command, parts in groups.items():
+    for (command, sharded, note, *_), parts in groups.items():
         recipes = list(dict.fromkeys(r for p in parts for r in p["recipes"]))
         walls = [p.get("wall_seconds") or 0 for p in parts]
         threads = sorted({p.get("threads") for p in parts} - {None})
-        out.append(f"`{command}`: {len(recipes)} recipes"
-                   + (f" as {len(parts)} shards, the slowest taking {max(walls) / 60:.0f} min "
-                      if len(parts) > 1 else f" in {walls[0] / 60:.0f} min ")
-                   + "of wall time"
+        elapsed = parts[0].get("elapsed_seconds") or (
+            info.get("elapsed_seconds") if len(groups) == 1 else None)
+        out.append((f"`{command}`: " if commands else "")
+                   + f"{len(recipes)} recipe{'' if len(recipes) == 1 else 's'}"
+                   + (f" as {len(parts)} shards, the slowest taking {max(walls) / 60:.1f} min"
+                      if sharded else f" in {walls[0] / 60:.1f} min")
+                   + (f" ({elapsed / 60:.1f} min from submission to merge)" if elapsed else "")
                    + (f", {'/'.join(map(str, threads))} torch thread"
-                      f"{'' if threads == [1] else 's'}{' each' if len(parts) > 1 else ''}"
-                      if threads else ""))
-    return "; ".join(out) + (f" ({info['note']})" if info.get("note") else "")
-
-
+                      f"{'' if threads == [1] else 's'}{' each' if sharded else ''}"
+                      if threads else "") + "."
+                   + (f" {note}" if note else ""))
+    return " ".join(out + ([info["note"]] if info.get("note") else []))
 
 
 def summary(rows, by=("recipe", "data")) -> list[dict]:
@@ -457,7 +495,8 @@ def main(args) -> int:
     elif args.submit:
         rows = submit(args.recipes, args.data, args.seeds, args.steps, args.out, args.submit,
                       cluster=args.cluster, device=args.device, hidden=args.hidden,
-                      command=command)
+                      command=command, cpus_per_task=args.cpus_per_task,
+                      timeout_min=args.timeout_min)
     else:
         rows = run(args.recipes, args.data, args.seeds, args.steps, args.out, args.shard,
                    args.device, command, hidden=args.hidden)

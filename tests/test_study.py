@@ -130,15 +130,34 @@ def test_shards_run_with_their_share_of_the_cores(sharded):
 
     for k in (1, 2):
         info = json.loads((sharded / f"study-{k}-of-2.json").read_text())
-        assert info["threads"] == max(1, (os.cpu_count() or 1) // 2)
+        assert info["threads"] == max(1, len(os.sched_getaffinity(0)) // 2)
     merged = json.loads((sharded / "study.json").read_text())
     assert [p["shard"] for p in merged["parts"]] == [[1, 2], [2, 2]]
-    assert merged["wall_seconds"] == pytest.approx(
+    assert merged["wall_seconds_summed"] == pytest.approx(
         sum(p["wall_seconds"] for p in merged["parts"]), abs=0.2)
-    slowest = max(p["wall_seconds"] for p in merged["parts"]) / 60
-    assert study.provenance(merged) == (
-        f"`ganlib.study.run`: 2 recipes as 2 shards, the slowest taking {slowest:.0f} min of "
-        f"wall time, {info['threads']} torch thread{'' if info['threads'] == 1 else 's'} each")
+    assert merged["elapsed_seconds"] >= max(p["wall_seconds"] for p in merged["parts"])
+    words = study.provenance(merged)
+    assert words.startswith("`ganlib.study.run`: 2 recipes as 2 shards, the slowest taking ")
+    assert "min from submission to merge" in words and "torch thread" in words
+
+
+def test_provenance_words_shards_and_whole_studies_apart():
+    part = {"recipes": ["a", "b"], "command": "cmd", "wall_seconds": 600, "threads": 1}
+    shards = {"parts": [{**part, "shard": [1, 2]}, {**part, "shard": [2, 2],
+                                                     "wall_seconds": 720}],
+              "note": "Quiet."}
+    assert study.provenance(shards) == (
+        "`cmd`: 2 recipes as 2 shards, the slowest taking 12.0 min, 1 torch thread each. Quiet.")
+    wholes = {"parts": [{**part, "shard": [1, 1]},  # the same command run twice, one by one
+                        {**part, "recipes": ["c"], "shard": [1, 1], "wall_seconds": 300,
+                         "note": "Later."}]}
+    assert study.provenance(wholes, commands=False) == (
+        "2 recipes in 10.0 min, 1 torch thread. 1 recipe in 5.0 min, 1 torch thread. Later.")
+    by_hand = {"parts": [{**part, "shard": [k, 3], "command": f"cmd --shard {k}/3 --out x"}
+                         for k in (1, 2, 3)]}  # shards started one by one: one command each
+    assert study.provenance(by_hand) == (
+        "`cmd --shard K/3 --out x`: 2 recipes as 3 shards, the slowest taking 10.0 min, "
+        "1 torch thread each.")
 
 
 def test_merge_joins_whole_studies_of_other_recipes(whole, tmp_path):
@@ -155,7 +174,8 @@ def test_merge_joins_whole_studies_of_other_recipes(whole, tmp_path):
     assert [p["recipes"] for p in info["parts"]] == [["nsgan", "lsgan"], ["gan"]]
     again = study.merge([tmp_path / "joined"], tmp_path / "again")  # a merged study is a part
     assert again == rows
-    assert json.loads((tmp_path / "again" / "study.json").read_text())["parts"] == info["parts"]
+    again_parts = json.loads((tmp_path / "again" / "study.json").read_text())["parts"]
+    assert again_parts == [{**p, "note": "a test"} for p in info["parts"]], "notes kept"
     other = tmp_path / "other"  # same recipes' grid, another number of steps
     study.run(["gan"], ["ring"], seeds=2, steps=10, device="cpu", out=other, log=quiet)
     with pytest.raises(ValueError, match="different steps"):
@@ -167,6 +187,24 @@ def test_merge_joins_whole_studies_of_other_recipes(whole, tmp_path):
         study.merge([whole, wide], tmp_path / "bad")
     with pytest.raises(ValueError, match="in both"):
         study.merge([whole, tmp_path / "joined"], tmp_path / "bad")
+    with pytest.raises(ValueError, match="would overwrite"):  # a run's own study.csv
+        study.merge([more], whole)
+    assert study.read(whole / "study.csv")[0]["recipe"] == "nsgan", "left as it was"
+    with pytest.raises(ValueError, match="merged study"):  # no training into a merge
+        study.run(["gan"], ["ring"], seeds=2, steps=20, device="cpu",
+                  out=tmp_path / "joined", log=quiet)
+    lone = tmp_path / "lone.csv"
+    shutil.copy(whole / "study.csv", lone)
+    with pytest.raises(ValueError, match="no lone.json beside it"):
+        study.merge([lone], tmp_path / "bad2")
+
+
+def test_a_rerun_that_trains_nothing_leaves_the_json_alone(whole, tmp_path):
+    shutil.copy(whole / "study.csv", tmp_path / "study.csv")
+    shutil.copy(whole / "study.json", tmp_path / "study.json")
+    before = (tmp_path / "study.json").read_text()
+    study.run(**GRID, out=tmp_path, log=quiet, command="another command")
+    assert (tmp_path / "study.json").read_text() == before
 
 
 def test_hidden_sets_every_network_and_a_resume_keeps_it(tmp_path, monkeypatch):
@@ -196,6 +234,7 @@ def test_hidden_sets_every_network_and_a_resume_keeps_it(tmp_path, monkeypatch):
     ["study", "--shard", "3/2"],
     ["study", "--shard", "half"],
     ["study", "--hidden", "0"],
+    ["study", "--submit", "2", "--cpus-per-task", "0"],
     ["study", "--submit", "2", "--shard", "1/2"],
     ["study-merge", "/no/such/folder"],
 ])
