@@ -8,8 +8,9 @@ forward and backward pass the step takes: D's n_critic updates, penalties' doubl
 G's update; element-wise work is not counted), after one uncounted step. The study's total
 is that times steps times seeds, and dividing it by the machine's batched-matmul peak (the
 float32 GFLOP/s of large torch.bmm products on every core, measured here by
-bench/ensemble.py's bmm_rate unless --peak is given) gives a lower bound on its wall time:
-no implementation of these products runs faster than the peak. Prints a Markdown table.
+bench/ensemble.py's bmm_rate unless --peak is given) gives a lower bound on its wall time
+for products that run no faster than that measured rate (the element-wise work, the
+optimiser and the scoring only add to it). Prints a Markdown table.
 
 Chapter 11, "Ten minutes on a laptop?"; bench/RESULTS.md, "The quick loss study".
 """

@@ -40,10 +40,11 @@ processes on this machine; on a cluster with Slurm (``--cluster slurm``) each sh
 job; it waits for them and merges. Without submitit, a Slurm job array does the same::
 
     #!/bin/bash
-    #SBATCH --array=1-8 --cpus-per-task=2 --time=01:00:00
+    #SBATCH --array=1-3 --cpus-per-task=2 --time=01:00:00
+    export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK
     python -m ganlib study --recipes nsgan lsgan wgan-gp --data ring grid --seeds 5 \\
-        --out runs/study --shard ${SLURM_ARRAY_TASK_ID}/8
-    # then, once all 8 have finished:  python -m ganlib study-merge runs/study
+        --out runs/study --shard ${SLURM_ARRAY_TASK_ID}/3
+    # then, once all 3 have finished:  python -m ganlib study-merge runs/study
 
 Chapter 11, "The protocol" and "Scaling out"; test: tests/test_study.py.
 """
@@ -379,7 +380,8 @@ def provenance(info: dict, commands: bool = True) -> str:
     """How a study was recorded, in sentences, from its JSON: per command (quoted when
     ``commands``), its recipes, its wall time (for shards, the slowest; with the elapsed time
     from submission to merge when :func:`submit` recorded it), its torch threads; then each
-    part's note and the study's (notes are sentences). A merged study lists every part."""
+    part's note and the study's (notes are sentences). A merged study lists every part; a
+    part of at most five recipes is named by them."""
     groups: dict = {}
     for part in info.get("parts") or [info]:
         sharded = (part.get("shard") or [1, 1])[1] > 1
@@ -394,8 +396,11 @@ def provenance(info: dict, commands: bool = True) -> str:
         threads = sorted({p.get("threads") for p in parts} - {None})
         elapsed = parts[0].get("elapsed_seconds") or (
             info.get("elapsed_seconds") if len(groups) == 1 else None)
+        named = len(groups) > 1 and len(recipes) <= 5  # a small part: say which
         out.append((f"`{command}`: " if commands else "")
-                   + f"{len(recipes)} recipe{'' if len(recipes) == 1 else 's'}"
+                   + (", ".join(recipes[:-1]) + f" and {recipes[-1]}" if named
+                      and len(recipes) > 1 else recipes[0] if named
+                      else f"{len(recipes)} recipe{'' if len(recipes) == 1 else 's'}")
                    + (f" as {len(parts)} shards, the slowest taking {max(walls) / 60:.1f} min"
                       if sharded else f" in {walls[0] / 60:.1f} min")
                    + (f" ({elapsed / 60:.1f} min from submission to merge)" if elapsed else "")

@@ -152,7 +152,7 @@ def test_provenance_words_shards_and_whole_studies_apart():
                         {**part, "recipes": ["c"], "shard": [1, 1], "wall_seconds": 300,
                          "note": "Later."}]}
     assert study.provenance(wholes, commands=False) == (
-        "2 recipes in 10.0 min, 1 torch thread. 1 recipe in 5.0 min, 1 torch thread. Later.")
+        "a and b in 10.0 min, 1 torch thread. c in 5.0 min, 1 torch thread. Later.")
     by_hand = {"parts": [{**part, "shard": [k, 3], "command": f"cmd --shard {k}/3 --out x"}
                          for k in (1, 2, 3)]}  # shards started one by one: one command each
     assert study.provenance(by_hand) == (
